@@ -1,0 +1,1 @@
+"""The action server's actions: `rasa run actions --actions bot.actions` imports every module of this package."""

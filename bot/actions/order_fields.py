@@ -1,0 +1,288 @@
+"""Pure rules of the work-order form: which details each order type needs, how
+free-text answers are read, and how the summary reads. No Rasa imports here, so
+all of it is unit-tested directly.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Mapping, Optional
+
+ORDER_TYPES = ("咨询", "求助", "投诉", "举报", "意见建议", "表扬")
+
+INTENT_TO_ORDER_TYPE = {
+    "consult": "咨询",
+    "request_help": "求助",
+    "complaint": "投诉",
+    "report": "举报",
+    "suggestion": "意见建议",
+    "praise": "表扬",
+}
+
+# 第十二条: 咨询 2 working days, the others 5.
+DEADLINE_WORKING_DAYS = {"咨询": 2}
+DEFAULT_DEADLINE_WORKING_DAYS = 5
+
+# Every slot the order form can ask for, in the order it asks.
+FORM_SLOTS = (
+    "description",
+    "district",
+    "address",
+    "occurred_at",
+    "anonymous",
+    "contact_name",
+    "contact_phone",
+    "reply_required",
+    "order_confirmed",
+)
+# Slots reset when a new order starts or an order is finished.
+ORDER_STATE_SLOTS = FORM_SLOTS + ("order_type", "form_run_id", "own_rights", "order_pending")
+
+CITYWIDE = "全市"
+UNKNOWN_TIME = "不详"
+MAX_DESCRIPTION_CHARS = 2000
+MIN_DESCRIPTION_CHARS = 5
+
+# Orders that happen somewhere need the place; types that may concern the whole city accept 全市.
+NEEDS_ADDRESS = {"求助", "投诉", "举报"}
+NEEDS_TIME = {"投诉", "举报"}
+ANONYMITY_ALLOWED = {"投诉", "举报", "意见建议", "表扬"}
+CITYWIDE_ALLOWED = {"咨询", "意见建议", "表扬"}
+ASKS_REPLY = {"求助", "投诉", "举报", "意见建议"}
+
+
+def required_slots(order_type: Optional[str], slots: Mapping[str, Any]) -> List[str]:
+    """The slots this order needs, given what is already known."""
+    order_type = order_type if order_type in ORDER_TYPES else "求助"
+    needed = ["description", "district"]
+    if order_type in NEEDS_ADDRESS:
+        needed.append("address")
+    if order_type in NEEDS_TIME:
+        needed.append("occurred_at")
+    if order_type in ANONYMITY_ALLOWED and not slots.get("own_rights"):
+        needed.append("anonymous")
+    if slots.get("anonymous") is not True:
+        needed += ["contact_name", "contact_phone"]
+        if order_type in ASKS_REPLY:
+            needed.append("reply_required")
+    needed.append("order_confirmed")
+    return needed
+
+
+def deadline_days(order_type: str) -> int:
+    return DEADLINE_WORKING_DAYS.get(order_type, DEFAULT_DEADLINE_WORKING_DAYS)
+
+
+# ---------------------------------------------------------------- reading answers
+
+_PUNCT = re.compile(r"[\s，。！？、,.!?~～…：:；;“”\"'‘’（）()【】\[\]]+")
+
+_TRIGGER_PHRASES = re.compile(
+    r"(你好|您好|喂|在吗|我要|我想|想要|帮我|麻烦|请问|一下|下|个|问题|事情|情况|反映|反应|"
+    r"投诉|投宿|举报|求助|建议|意见|表扬|咨询|登记|工单|热线|12345|额要|额想)"
+)
+
+
+def clean(text: Any) -> str:
+    """Text without surrounding white space and control characters."""
+    if text is None:
+        return ""
+    text = str(text).replace("\x00", "")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    return text.strip()
+
+
+def has_substance(text: str, minimum: int = 6) -> bool:
+    """Whether a message says more than "我要投诉" and could serve as the matter itself."""
+    core = _TRIGGER_PHRASES.sub("", _PUNCT.sub("", clean(text)))
+    return len(core) >= minimum
+
+
+_YES = re.compile(r"(^|[^不没別别])(需要|要的|要|是的|是|对|好的|好|可以|行|嗯|ok|OK|确认|没问题|成|中)")
+_NO = re.compile(r"(不用|不需要|不要|不必|没必要|算了|否|不是|没有|不了|别|免了)")
+
+
+def parse_yes_no(text: Any) -> Optional[bool]:
+    """Read a free-text yes/no answer; None when it says neither."""
+    if isinstance(text, bool):
+        return text
+    text = clean(text)
+    if not text:
+        return None
+    if _NO.search(text):
+        return False
+    if _YES.search(text):
+        return True
+    return None
+
+
+_ANON_REFUSED = re.compile(r"(不用匿名|不匿名|不需要匿名|不要匿名|别匿名)")
+_ANON_YES = re.compile(r"(匿名|不留名|不想留|不愿意留|不愿留|不留|保密|不想透露|不愿透露|不要.*名字|别.*名字)")
+_ANON_NO = re.compile(r"(实名|留名|可以留|愿意留|能留)")
+
+
+def parse_anonymous(text: Any) -> Optional[bool]:
+    """True for 匿名, False for 实名, None when unclear."""
+    if isinstance(text, bool):
+        return text
+    text = clean(text)
+    if _ANON_REFUSED.search(text):
+        return False
+    if _ANON_YES.search(text):
+        return True
+    if _ANON_NO.search(text):
+        return False
+    return None
+
+
+_UNKNOWN_TIME = re.compile(r"(不清楚|不记得|记不清|忘了|不知道|说不准|不确定|记不得)")
+
+
+def parse_occurred_at(text: Any) -> Optional[str]:
+    text = clean(text)
+    if not text:
+        return None
+    if _UNKNOWN_TIME.search(text):
+        return UNKNOWN_TIME
+    return text[:100]
+
+
+_NAME_PREFIX = re.compile(r"^(我叫|我是|我姓|额叫|额姓|额是|叫我|叫|姓名是|姓名|名字是|名字叫|名字|称呼我|本人|免贵姓|免贵|姓)[:：\s]*")
+_NAME_REFUSAL = re.compile(r"(不想|不愿|不方便|不告诉|保密|不说)")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def parse_contact_name(text: Any) -> Optional[str]:
+    """A person's name or form of address (王建军, 李, 王先生); None if it is not one."""
+    text = _PUNCT.sub("", clean(text))
+    text = _NAME_PREFIX.sub("", text)
+    text = re.sub(r"(就行|就可以|吧|呢|啊|哈)$", "", text)
+    if not text or _NAME_REFUSAL.search(text) or _HAS_DIGIT.search(text):
+        return None
+    if len(text) > 20:
+        return None
+    if len(text) == 1:  # a surname alone
+        return text + "先生/女士"
+    return text
+
+
+def refuses_name(text: Any) -> bool:
+    return bool(_NAME_REFUSAL.search(clean(text)))
+
+
+_OWN = r"(我|额|俺|我们家|我家|我屋|本人|我父亲|我母亲|我爸|我妈|我老婆|我丈夫|我娃|我孩子)"
+_RIGHTS = (
+    r"(工资|欠薪|薪水|工钱|押金|退款|退费|退钱|赔偿|理赔|维权|权益|拖欠|克扣|合同|违约|"
+    r"物业费|房子|房产证|不动产|交房|社保|医保|养老金|公积金|补贴|补偿|征收|拆迁|罚款|扣分|买的|消费|被骗|骗了)"
+)
+_OWN_RIGHTS = re.compile(_OWN + r".{0,30}" + _RIGHTS + "|" + _RIGHTS + r".{0,30}" + _OWN)
+
+
+def looks_like_own_rights(text: Any) -> bool:
+    """Whether a complaint defends the citizen's own rights (第七条(九): needs real name)."""
+    return bool(_OWN_RIGHTS.search(clean(text)))
+
+
+_CORRECTION = re.compile(r"(写错|错了|改成|改为|改一下|不对|应该是|更正|更改|重新填|搞错|弄错|说错)")
+
+
+def is_correction(text: Any) -> bool:
+    return bool(_CORRECTION.search(clean(text)))
+
+
+FIELD_WORDS = {
+    "description": ("内容", "情况", "诉求", "描述", "事情"),
+    "district": ("区县", "县区", "哪个区", "哪个县", "区域"),
+    "address": ("地址", "位置", "地点", "住址", "在哪"),
+    "occurred_at": ("时间", "日期", "什么时候", "几点"),
+    "anonymous": ("匿名", "实名"),
+    "contact_name": ("名字", "姓名", "称呼", "名称"),
+    "contact_phone": ("电话", "手机", "号码", "联系方式"),
+    "reply_required": ("回复", "回电"),
+}
+
+
+def fields_named(text: Any) -> List[str]:
+    """Form fields a correction names ("电话不对" → contact_phone)."""
+    text = clean(text)
+    return [field for field, words in FIELD_WORDS.items() if any(w in text for w in words)]
+
+
+# ---------------------------------------------------------------- summary
+
+def _yes_no(value: Any) -> str:
+    return "是" if value else "否"
+
+
+def summary_lines(order_type: str, slots: Mapping[str, Any]) -> List[str]:
+    lines = [f"【类型】{order_type}", f"【内容】{clean(slots.get('description'))}"]
+    if slots.get("district"):
+        lines.append(f"【区县】{slots['district']}")
+    if slots.get("address"):
+        lines.append(f"【地址】{clean(slots['address'])}")
+    if slots.get("occurred_at"):
+        lines.append(f"【时间】{clean(slots['occurred_at'])}")
+    if slots.get("anonymous") is True:
+        lines.append("【匿名】是（不向承办单位提供您的身份，也不回复办理结果）")
+    else:
+        lines.append(f"【联系人】{clean(slots.get('contact_name'))}")
+        lines.append(f"【电话】{clean(slots.get('contact_phone'))}")
+        if order_type in ASKS_REPLY:
+            lines.append(f"【需要回复】{_yes_no(slots.get('reply_required'))}")
+    return lines
+
+
+def summary_text(order_type: str, slots: Mapping[str, Any]) -> str:
+    return (
+        "请核对一下要提交的工单：\n"
+        + "\n".join(summary_lines(order_type, slots))
+        + "\n没问题请回复“确认”；要修改的话直接告诉我，比如“电话改成139…”；不想提交了回复“取消”。"
+    )
+
+
+def order_payload(
+    order_type: str,
+    slots: Mapping[str, Any],
+    *,
+    sender_id: str,
+    channel: str,
+    conversation_id: str,
+) -> Dict[str, Any]:
+    """The body of POST /api/v1/orders for the collected slots."""
+    anonymous = slots.get("anonymous") is True
+    district = slots.get("district")
+    if order_type == "咨询":
+        reply_required = True
+    elif order_type == "表扬" or anonymous:
+        reply_required = False
+    else:
+        reply_required = slots.get("reply_required") is not False
+    return {
+        "type": order_type,
+        "channel": channel,
+        "sender_id": sender_id,
+        "description": clean(slots.get("description"))[:MAX_DESCRIPTION_CHARS],
+        "district": None if district in (None, CITYWIDE) else district,
+        "address": clean(slots.get("address"))[:200] or None,
+        "occurred_at": clean(slots.get("occurred_at"))[:100] or None,
+        "contact_name": None if anonymous else (clean(slots.get("contact_name"))[:50] or None),
+        "contact_phone": None if anonymous else (clean(slots.get("contact_phone")) or None),
+        "anonymous": anonymous,
+        "reply_required": reply_required,
+        "conversation_id": conversation_id,
+    }
+
+
+CHANNEL_NAMES = {
+    "rest": "rest",
+    "callback": "rest",
+    "rasa": "rest",
+    "cmdline": "rest",
+    "wechat": "wechat",
+    "socketio": "webchat",
+    "webchat": "webchat",
+    "email": "email",
+}
+
+
+def channel_of(input_channel: Optional[str]) -> str:
+    return CHANNEL_NAMES.get((input_channel or "rest").lower(), "rest")

@@ -1,0 +1,232 @@
+"""The work-order form: asks for what the order type needs, one thing at a time.
+
+`required_slots` decides per order type (order_fields.required_slots); every
+`validate_<slot>` reads the answer, may take further details it finds in the same
+message, and explains in Chinese when an answer cannot be used.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions import order_fields as f
+from bot.actions.tracker_utils import latest_intent, latest_text
+from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
+
+SERVED = "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区（商丹园区）"
+
+
+def _filled_this_turn(tracker: Tracker, slot: str) -> List[str]:
+    """Other slots the latest message set (from entities): a sign of a correction."""
+    return [name for name in tracker.slots_to_validate() if name != slot]
+
+
+def _answer_is_about_another_field(tracker: Tracker, slot: str) -> bool:
+    text = latest_text(tracker)
+    if tracker.get_slot("requested_slot") != slot:
+        return False
+    return f.is_correction(text) and bool(_filled_this_turn(tracker, slot))
+
+
+class ValidateOrderForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_order_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        wanted = f.required_slots(tracker.get_slot("order_type"), tracker.slots)
+        return [slot for slot in wanted if slot in domain_slots]
+
+    # ------------------------------------------------------------ description
+    def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = f.clean(value)
+        if len(text) > f.MAX_DESCRIPTION_CHARS:
+            dispatcher.utter_message(text=f"内容有点长（{len(text)}字），请精简到{f.MAX_DESCRIPTION_CHARS}字以内再发给我，关键说清楚什么事、在哪里、希望怎么解决。")
+            return {"description": None}
+        if len(text) < f.MIN_DESCRIPTION_CHARS or not f.has_substance(text, minimum=3):
+            dispatcher.utter_message(text="能再说具体一点吗？比如是什么问题、涉及哪个单位或地方、持续多久了。")
+            return {"description": None}
+        result: Dict[Text, Any] = {"description": text}
+        if tracker.get_slot("order_type") == "投诉":
+            result["own_rights"] = f.looks_like_own_rights(text)
+        if not tracker.get_slot("district"):
+            district = find_district(text)
+            if district:
+                result["district"] = district
+        if not tracker.get_slot("contact_phone"):
+            phone = find_phone(text)
+            if phone:
+                result["contact_phone"] = phone
+        return result
+
+    # ------------------------------------------------------------ district
+    def validate_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if _answer_is_about_another_field(tracker, "district"):
+            return {"district": None}
+        text = f.clean(value)
+        district = normalize_district(text) or find_district(text)
+        if district:
+            return {"district": district}
+        order_type = tracker.get_slot("order_type")
+        if order_type in f.CITYWIDE_ALLOWED and any(w in text for w in ("全市", "市级", "整个商洛", "不限", "都有", "全商洛")):
+            return {"district": f.CITYWIDE}
+        other = find_other_region(text)
+        if other:
+            dispatcher.utter_message(text=cross_region_reply(other))
+            dispatcher.utter_message(text="如果事情其实发生在商洛，请告诉我是哪个县区；不需要在这里登记的话，回复“取消”就好。")
+            return {"district": None}
+        dispatcher.utter_message(text=f"没能确定是哪个县区。本热线受理商洛市{SERVED}的诉求，请告诉我是其中哪一个。")
+        return {"district": None}
+
+    # ------------------------------------------------------------ address
+    def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if _answer_is_about_another_field(tracker, "address"):
+            return {"address": None}
+        text = f.clean(value)
+        if len(text) < 2:
+            dispatcher.utter_message(text="地址太简单了，请说到镇或街道、村或小区，能到门牌号更好。")
+            return {"address": None}
+        if len(text) > 200:
+            dispatcher.utter_message(text="地址太长了，请只说具体位置，200字以内。")
+            return {"address": None}
+        result: Dict[Text, Any] = {"address": text}
+        if not tracker.get_slot("district"):
+            district = find_district(text)
+            if district:
+                result["district"] = district
+        return result
+
+    # ------------------------------------------------------------ time
+    def validate_occurred_at(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if _answer_is_about_another_field(tracker, "occurred_at"):
+            return {"occurred_at": None}
+        return {"occurred_at": f.parse_occurred_at(value) or f.UNKNOWN_TIME}
+
+    # ------------------------------------------------------------ anonymity
+    def validate_anonymous(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if isinstance(value, bool):
+            anonymous: Optional[bool] = value
+        else:
+            anonymous = f.parse_anonymous(value)
+            if anonymous is None and (find_phone(f.clean(value)) or f.parse_yes_no(value) is False):
+                anonymous = False
+        if anonymous is None:
+            dispatcher.utter_message(text="请回复“匿名”或“实名”。")
+            return {"anonymous": None}
+        result: Dict[Text, Any] = {"anonymous": anonymous}
+        if anonymous:
+            result.update({"contact_name": None, "contact_phone": None, "reply_required": False})
+        elif not isinstance(value, bool):
+            phone = find_phone(f.clean(value))
+            if phone:
+                result["contact_phone"] = phone
+        return result
+
+    # ------------------------------------------------------------ contact
+    def validate_contact_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if _answer_is_about_another_field(tracker, "contact_name"):
+            return {"contact_name": None}
+        name = f.parse_contact_name(value)
+        if name:
+            return {"contact_name": name}
+        text = f.clean(value)
+        phone = normalize_phone(text) or find_phone(text)
+        if phone and not tracker.get_slot("contact_phone"):
+            return {"contact_name": None, "contact_phone": phone}
+        if f.refuses_name(text):
+            if tracker.get_slot("order_type") in f.ANONYMITY_ALLOWED and not tracker.get_slot("own_rights"):
+                dispatcher.utter_message(text="理解。不想留名字的话可以匿名反映，回复“匿名”即可；也可以只留姓氏，比如“王先生”。")
+            else:
+                dispatcher.utter_message(text="这类诉求需要承办单位联系您核实办理（热线办法第七条第九项），只留姓氏也可以，比如“王先生”。")
+            return {"contact_name": None}
+        dispatcher.utter_message(text="请告诉我怎么称呼您，比如“王建军”或“王先生”。")
+        return {"contact_name": None}
+
+    def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = f.clean(value)
+        phone = normalize_phone(text) or find_phone(text)
+        if not phone:
+            if _answer_is_about_another_field(tracker, "contact_phone"):
+                return {"contact_phone": None}
+            dispatcher.utter_message(text="这个号码好像不对。请留11位手机号，或者带区号的固定电话，比如0914-2312345。")
+            return {"contact_phone": None}
+        previous = tracker.get_slot("requested_slot")
+        if previous != "contact_phone" and f.is_correction(latest_text(tracker)):
+            dispatcher.utter_message(text=f"好的，电话已改为{phone}。")
+        return {"contact_phone": phone}
+
+    # ------------------------------------------------------------ reply wanted
+    def validate_reply_required(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        answer = value if isinstance(value, bool) else f.parse_yes_no(value)
+        if answer is None:
+            dispatcher.utter_message(text="请回复“需要回复”或“不用回复”。")
+        return {"reply_required": answer}
+
+    # ------------------------------------------------------------ confirmation
+    def validate_order_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value is True:
+            return {"order_confirmed": True}
+        text = f.clean(value)
+        corrected = _filled_this_turn(tracker, "order_confirmed")
+        if corrected:
+            return {"order_confirmed": None}  # the summary is shown again with the new value
+        named = fields_to_ask_again(text)
+        if named:
+            dispatcher.utter_message(text="好的，我们重新填一下这一项。")
+            return {"order_confirmed": None, **{slot: None for slot in named}}
+        if f.parse_yes_no(text) is True and latest_intent(tracker) != "deny":
+            return {"order_confirmed": True}
+        dispatcher.utter_message(text="请告诉我哪一项需要修改（内容、区县、地址、时间、姓名、电话），或直接说新的内容，比如“电话改成13912345678”。")
+        return {"order_confirmed": None}
+
+
+def fields_to_ask_again(text: str) -> List[str]:
+    """Fields the citizen names for a change without giving the new value."""
+    named = f.fields_named(text)
+    if "contact_phone" in named and find_phone(text):
+        named.remove("contact_phone")
+    return named
+
+
+class ActionAskAnonymous(Action):
+    def name(self) -> Text:
+        return "action_ask_anonymous"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        order_type = tracker.get_slot("order_type")
+        if order_type == "表扬":
+            text = "您想署名表扬还是匿名表扬？署名的话请接着告诉我您的称呼和电话。"
+        else:
+            text = (
+                "您需要匿名反映吗？实名并留下电话，承办单位可以联系您核实情况、回复办理结果；"
+                "匿名的话，您的身份不会提供给承办单位，但也收不到办理结果的回复。"
+            )
+        dispatcher.utter_message(
+            text=text,
+            buttons=[{"title": "匿名", "payload": "/affirm"}, {"title": "实名", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionAskOrderConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_order_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        order_type = tracker.get_slot("order_type") or "求助"
+        dispatcher.utter_message(
+            text=f.summary_text(order_type, tracker.slots),
+            buttons=[
+                {"title": "确认提交", "payload": "/affirm"},
+                {"title": "取消", "payload": "/stop"},
+            ],
+        )
+        return []

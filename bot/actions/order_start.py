@@ -1,0 +1,69 @@
+"""Starting and cancelling a work order."""
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import order_fields as f
+from bot.actions.tracker_utils import first_entity, latest_intent, latest_text, reset_order_events
+
+# entity → slot, for details given in the very message that starts the order
+ENTITY_SLOTS = {
+    "district": "district",
+    "address": "address",
+    "time": "occurred_at",
+    "person_name": "contact_name",
+    "phone": "contact_phone",
+}
+
+
+class ActionStartOrder(Action):
+    """Sets the order type, a fresh form run id, and whatever the first message already says."""
+
+    def name(self) -> Text:
+        return "action_start_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent = latest_intent(tracker)
+        text = f.clean(latest_text(tracker))
+        keep: Dict[str, Any] = {}
+        if tracker.get_slot("pending_offer") == "consult_order":
+            keep["order_type"] = "咨询"
+            keep["description"] = tracker.get_slot("consult_question")
+        else:
+            keep["order_type"] = f.INTENT_TO_ORDER_TYPE.get(intent, "求助")
+            if f.has_substance(text):
+                keep["description"] = text[: f.MAX_DESCRIPTION_CHARS]
+        for entity, slot in ENTITY_SLOTS.items():
+            value = first_entity(tracker, entity)
+            if value:
+                keep[slot] = value
+        keep["form_run_id"] = uuid.uuid4().hex
+        events = reset_order_events(keep)
+        events += [SlotSet("pending_offer", None), SlotSet("consult_question", None)]
+        return events
+
+
+class ActionCancelOrderForm(Action):
+    """Cancels what the bot offered or was collecting, with the fitting words."""
+
+    def name(self) -> Text:
+        return "action_cancel_order_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        offer = tracker.get_slot("pending_offer")
+        if offer == "consult_order":
+            dispatcher.utter_message(response="utter_consult_declined")
+        elif offer == "withdraw":
+            dispatcher.utter_message(response="utter_withdraw_cancelled")
+        else:
+            dispatcher.utter_message(response="utter_order_cancelled")
+        events = [SlotSet("pending_offer", None), SlotSet("consult_question", None), SlotSet("withdraw_order_no", None)]
+        if offer is None:
+            events += reset_order_events()
+            events.append(SlotSet("requested_slot", None))
+        return events

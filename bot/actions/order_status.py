@@ -1,0 +1,131 @@
+"""Order status queries and withdrawals (撤单, 第十八条) on the citizen's own orders."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import order_fields as f
+from bot.actions.gateway_client import GatewayClient, GatewayError, GatewayRejected
+from bot.actions.order_submit import format_due
+from bot.actions.tracker_utils import first_entity
+
+BUSY = "工单系统暂时繁忙，请稍后再试，或拨打12345热线电话查询。"
+OPEN_STATUSES = {"received"}
+
+
+def _excerpt(text: Optional[str], limit: int = 24) -> str:
+    text = f.clean(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def describe(order: Dict[str, Any]) -> str:
+    line = f"工单{order['order_no']}（{order.get('type', '')}，{_excerpt(order.get('description'))}）：{order.get('status_label') or order.get('status')}"
+    if order.get("status") in OPEN_STATUSES and order.get("due_at"):
+        line += f"，最迟{format_due(order['due_at'])}前办结"
+    return line + "。"
+
+
+async def own_order(client: GatewayClient, order_no: str, sender_id: str) -> Optional[Dict[str, Any]]:
+    """The order if it belongs to this sender; nobody learns about other people's orders."""
+    order = await client.get_order(order_no)
+    if order is None or order.get("sender_id") != sender_id:
+        return None
+    return order
+
+
+class ActionOrderStatus(Action):
+    def name(self) -> Text:
+        return "action_order_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        client = GatewayClient()
+        order_no = first_entity(tracker, "order_no")
+        try:
+            if order_no:
+                order = await own_order(client, str(order_no).upper(), tracker.sender_id)
+                if order is None:
+                    dispatcher.utter_message(text=f"没有查到您提交的工单{order_no}。请核对编号；只能查询本人在这个渠道提交的工单。")
+                else:
+                    dispatcher.utter_message(text=describe(order))
+                return []
+            orders = await client.list_orders(tracker.sender_id, limit=3)
+        except GatewayError:
+            dispatcher.utter_message(text=BUSY)
+            return []
+        if not orders:
+            dispatcher.utter_message(text="没有查到您在这个渠道提交过的工单。如果是打电话反映的，请拨打12345热线查询。")
+            return []
+        header = "您最近的工单：\n" if len(orders) > 1 else ""
+        dispatcher.utter_message(text=header + "\n".join(describe(o) for o in orders))
+        return []
+
+
+class ActionPrepareWithdraw(Action):
+    """Finds the order to withdraw and asks the citizen to confirm."""
+
+    def name(self) -> Text:
+        return "action_prepare_withdraw"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        client = GatewayClient()
+        order_no = first_entity(tracker, "order_no")
+        try:
+            if order_no:
+                order = await own_order(client, str(order_no).upper(), tracker.sender_id)
+                candidates = [order] if order else []
+            else:
+                candidates = await client.list_orders(tracker.sender_id, status="received", limit=5)
+        except GatewayError:
+            dispatcher.utter_message(text=BUSY)
+            return []
+        open_orders = [o for o in candidates if o.get("status") in OPEN_STATUSES]
+        if not open_orders:
+            if candidates:
+                dispatcher.utter_message(text=f"{describe(candidates[0])}这个工单已经不能撤销了。")
+            else:
+                dispatcher.utter_message(text="没有查到您可以撤销的工单（只能撤销本人在这个渠道提交、还在办理中的工单）。")
+            return [SlotSet("pending_offer", None)]
+        if len(open_orders) > 1:
+            dispatcher.utter_message(
+                text="您有几个在办的工单，要撤销哪一个？",
+                buttons=[
+                    {"title": f"{o['order_no']} {_excerpt(o.get('description'), 12)}", "payload": f'/withdraw_order{{"order_no":"{o["order_no"]}"}}'}
+                    for o in open_orders
+                ],
+            )
+            return [SlotSet("pending_offer", None)]
+        order = open_orders[0]
+        dispatcher.utter_message(
+            text=f"确定要撤销{describe(order)[:-1]}吗？撤销后承办单位将不再办理。",
+            buttons=[{"title": "确定撤销", "payload": "/affirm"}, {"title": "不撤了", "payload": "/deny"}],
+        )
+        return [SlotSet("withdraw_order_no", order["order_no"]), SlotSet("pending_offer", "withdraw")]
+
+
+class ActionWithdrawOrder(Action):
+    def name(self) -> Text:
+        return "action_withdraw_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        order_no = tracker.get_slot("withdraw_order_no")
+        done = [SlotSet("pending_offer", None), SlotSet("withdraw_order_no", None)]
+        if not order_no:
+            dispatcher.utter_message(text="请先告诉我要撤销哪个工单。")
+            return done
+        channel = f.channel_of(tracker.get_latest_input_channel())
+        try:
+            order = await GatewayClient().withdraw_order(order_no, tracker.sender_id, f"服务对象通过{channel}渠道主动撤单")
+        except GatewayRejected as error:
+            if error.status_code == 409:
+                dispatcher.utter_message(text=f"工单{order_no}已经撤销或办结，不需要再撤了。")
+            else:
+                dispatcher.utter_message(text=f"工单{order_no}没能撤销：{error.message}")
+            return done
+        except GatewayError:
+            dispatcher.utter_message(text=BUSY)
+            return done
+        dispatcher.utter_message(text=f"工单{order['order_no']}已撤销，我们会通知承办单位。感谢您告诉我们！")
+        return done

@@ -1,0 +1,76 @@
+"""Submitting the confirmed order to the gateway, exactly once."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import order_fields as f
+from bot.actions.gateway_client import GatewayClient, GatewayRejected, GatewayUnavailable
+from bot.actions.tracker_utils import reset_order_events
+
+logger = logging.getLogger(__name__)
+
+
+def idempotency_key(sender_id: str, form_run_id: str) -> str:
+    """Same conversation and same run of the form → same key → same order."""
+    return hashlib.sha256(f"{sender_id}:{form_run_id}".encode("utf-8")).hexdigest()[:40]
+
+
+def format_due(due_at: str) -> str:
+    try:
+        due = datetime.fromisoformat(due_at)
+    except (TypeError, ValueError):
+        return str(due_at)
+    return f"{due.year}年{due.month}月{due.day}日"
+
+
+def confirmation_text(order: Dict[str, Any]) -> str:
+    order_type = order.get("type", "")
+    days = f.deadline_days(order_type)
+    text = (
+        f"已为您提交工单，工单编号：{order['order_no']}。"
+        f"按规定，{order_type}类工单在{days}个工作日内办结，最迟{format_due(order.get('due_at'))}前办结。"
+    )
+    if order.get("reply_required"):
+        text += "办理后承办单位会联系您回复结果。"
+    return text + "想了解进度可以随时发“查询工单”。"
+
+
+class ActionSubmitOrder(Action):
+    def name(self) -> Text:
+        return "action_submit_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        order_type = tracker.get_slot("order_type")
+        run_id = tracker.get_slot("form_run_id")
+        if not order_type or not run_id or tracker.get_slot("order_confirmed") is not True:
+            dispatcher.utter_message(text="目前没有待提交的工单。请说说您要反映的事情。")
+            return [SlotSet("order_pending", False)]
+        payload = f.order_payload(
+            order_type,
+            tracker.slots,
+            sender_id=tracker.sender_id,
+            channel=f.channel_of(tracker.get_latest_input_channel()),
+            conversation_id=tracker.sender_id,
+        )
+        try:
+            order = await GatewayClient().create_order(payload, idempotency_key(tracker.sender_id, run_id))
+        except GatewayUnavailable:
+            logger.exception("order gateway unavailable for %s", tracker.sender_id)
+            dispatcher.utter_message(
+                text="抱歉，工单系统暂时繁忙，这次没有提交成功。您填的信息都保留着，不会重复登记；请稍后回复“确认”再提交一次。",
+                buttons=[{"title": "重新提交", "payload": "/affirm"}],
+            )
+            return [SlotSet("order_pending", True)]
+        except GatewayRejected as error:
+            logger.warning("gateway rejected order of %s: %s", tracker.sender_id, error)
+            dispatcher.utter_message(text=f"工单没有提交成功：{error.message}。请修改后再确认，或回复“取消”。")
+            return [SlotSet("order_pending", False), SlotSet("order_confirmed", None)]
+        dispatcher.utter_message(text=confirmation_text(order))
+        return reset_order_events() + [SlotSet("last_order_no", order["order_no"])]

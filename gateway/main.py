@@ -1,0 +1,71 @@
+"""FastAPI application factory. Run: ``uvicorn gateway.main:app --port 8000``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import APIRouter, Depends, FastAPI
+
+from gateway import __version__
+from gateway.api.deps import require_token
+from gateway.api.errors import install_exception_handlers
+from gateway.api.middleware import BodySizeLimitMiddleware
+from gateway.api.routes import health, orders
+from gateway.core.config import Settings, resolve_api_token
+from gateway.core.db import Database
+from gateway.core.security import TokenChecker
+from gateway.core.workdays import WorkdayCalendar
+
+logger = logging.getLogger("gateway")
+
+API_PREFIX = "/api/v1"
+
+
+def _configure_logging(level: str) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logger.setLevel(level.upper())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    _configure_logging(settings.log_level)
+    database = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            from gateway.migrate import upgrade
+
+            await anyio.to_thread.run_sync(upgrade, settings.database_url)
+        logger.info("order gateway ready (database backend: %s)", database.backend)
+        try:
+            yield
+        finally:
+            database.dispose()
+
+    app = FastAPI(
+        title="商洛 12345 工单网关",
+        summary="Order gateway of the Shangluo 12345 hotline intake product",
+        version=__version__,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.calendar = WorkdayCalendar(settings.holidays_file)
+    app.state.token_checker = TokenChecker(resolve_api_token(settings))
+
+    install_exception_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)])
+    api.include_router(orders.router)
+    app.include_router(health.router)
+    app.include_router(api)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,268 @@
+"""Order use cases: create (idempotent), read, list, withdraw.
+
+Functions take an open ``Session`` and commit their own unit of work; they
+raise the ``OrderError`` subclasses below, which the API layer maps to HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.core.workdays import WorkdayCalendar, deadline_workdays
+from gateway.domain import WITHDRAWABLE_STATUSES, EventKind, OrderStatus
+from gateway.models import IdempotencyKey, Order, OrderEvent
+from gateway.schemas import OrderCreate
+from gateway.services.order_numbers import next_order_no
+
+
+class OrderError(Exception):
+    """Base class of the business errors raised by this module."""
+
+
+class OrderNotFound(OrderError):
+    pass
+
+
+class NotOrderOwner(OrderError):
+    pass
+
+
+class OrderNotWithdrawable(OrderError):
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class IdempotencyConflict(OrderError):
+    pass
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    order: Order
+    replayed: bool
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def citizen_actor(sender_id: str) -> str:
+    return f"citizen:{sender_id}"
+
+
+def request_hash(payload: OrderCreate) -> str:
+    """SHA-256 of the validated, normalised request body (key order independent)."""
+    canonical = json.dumps(
+        payload.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def order_snapshot(order: Order) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for column in Order.__table__.columns:
+        value = getattr(order, column.key)
+        data[column.key] = value.isoformat() if isinstance(value, dt.datetime) else value
+    return data
+
+
+# -- create ------------------------------------------------------------------
+def create_order(
+    session: Session,
+    payload: OrderCreate,
+    *,
+    idempotency_key: str | None,
+    calendar: WorkdayCalendar,
+    tz: dt.tzinfo,
+    now: dt.datetime | None = None,
+) -> CreateResult:
+    """Create an order, or return the one an earlier call with the same key created.
+
+    Race safety: the key is the primary key of ``idempotency_keys`` and is
+    inserted in the same transaction as the order. A concurrent request with
+    the same key fails that insert; it rolls back (including its order and its
+    order number) and returns the stored order instead.
+    """
+    digest = request_hash(payload)
+    if idempotency_key is not None:
+        replay = _replay(session, idempotency_key, digest)
+        if replay is not None:
+            return replay
+
+    now = now or utcnow()
+    try:
+        order = _insert_order(session, payload, calendar=calendar, tz=tz, now=now)
+        if idempotency_key is not None:
+            session.add(
+                IdempotencyKey(
+                    key=idempotency_key, request_hash=digest, order_id=order.id, created_at=now
+                )
+            )
+            session.flush()
+        session.add(
+            OrderEvent(
+                order_id=order.id,
+                kind=EventKind.CREATED.value,
+                at=now,
+                actor=citizen_actor(order.sender_id),
+                payload={"order": order_snapshot(order), "idempotency_key": idempotency_key},
+            )
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if idempotency_key is not None:
+            replay = _replay(session, idempotency_key, digest)
+            if replay is not None:
+                return replay
+        raise
+    return CreateResult(order=order, replayed=False)
+
+
+def _replay(session: Session, key: str, digest: str) -> CreateResult | None:
+    stored = session.get(IdempotencyKey, key)
+    if stored is None:
+        # End the read transaction (on SQLite it holds the write lock). commit(),
+        # unlike rollback(), leaves loaded objects usable (expire_on_commit=False).
+        session.commit()
+        return None
+    if not hmac.compare_digest(stored.request_hash, digest):
+        session.rollback()
+        raise IdempotencyConflict(key)
+    order = session.get(Order, stored.order_id)
+    session.commit()
+    assert order is not None  # FK guarantees it
+    return CreateResult(order=order, replayed=True)
+
+
+def _insert_order(
+    session: Session,
+    payload: OrderCreate,
+    *,
+    calendar: WorkdayCalendar,
+    tz: dt.tzinfo,
+    now: dt.datetime,
+) -> Order:
+    order = Order(
+        order_no=next_order_no(session, now.astimezone(tz).date()),
+        type=payload.type.value,
+        status=OrderStatus.RECEIVED.value,
+        channel=payload.channel.value,
+        sender_id=payload.sender_id,
+        district=payload.district,
+        address=payload.address,
+        occurred_at=payload.occurred_at,
+        contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone,
+        anonymous=payload.anonymous,
+        reply_required=payload.reply_required,
+        description=payload.description,
+        conversation_id=payload.conversation_id,
+        created_at=now,
+        updated_at=now,
+        due_at=calendar.due_at(now, deadline_workdays(payload.type.value), tz),
+        withdrawn_at=None,
+        withdraw_reason=None,
+    )
+    session.add(order)
+    session.flush()
+    return order
+
+
+# -- read --------------------------------------------------------------------
+def get_order(session: Session, order_no: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.order_no == order_no))
+
+
+def list_orders(
+    session: Session,
+    *,
+    sender_id: str | None = None,
+    status: OrderStatus | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Order], int]:
+    conditions = []
+    if sender_id is not None:
+        conditions.append(Order.sender_id == sender_id)
+    if status is not None:
+        conditions.append(Order.status == status.value)
+    total = session.scalar(select(func.count()).select_from(Order).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Order)
+        .where(*conditions)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total
+
+
+# -- withdraw (第十八条) ---------------------------------------------------
+def withdraw_order(
+    session: Session,
+    order_no: str,
+    *,
+    sender_id: str,
+    reason: str | None,
+    now: dt.datetime | None = None,
+) -> Order:
+    """Withdraw an open order on behalf of the citizen who filed it.
+
+    The status change is a conditional UPDATE (``WHERE status IN withdrawable``),
+    so of several concurrent calls exactly one succeeds; the others see zero
+    rows updated and get ``OrderNotWithdrawable``.
+    """
+    now = now or utcnow()
+    order = get_order(session, order_no)
+    if order is None:
+        session.rollback()
+        raise OrderNotFound(order_no)
+    if not hmac.compare_digest(order.sender_id.encode(), sender_id.encode()):
+        session.rollback()
+        raise NotOrderOwner(order_no)
+    withdrawable = [s.value for s in WITHDRAWABLE_STATUSES]
+    if order.status not in withdrawable:
+        session.rollback()
+        raise OrderNotWithdrawable(order.status)
+
+    result = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_(withdrawable))
+        .values(
+            status=OrderStatus.WITHDRAWN.value,
+            withdrawn_at=now,
+            withdraw_reason=reason,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        current = get_order(session, order_no)
+        session.commit()
+        raise OrderNotWithdrawable(current.status if current else "unknown")
+
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            kind=EventKind.WITHDRAWN.value,
+            at=now,
+            actor=citizen_actor(sender_id),
+            payload={"previous_status": order.status, "reason": reason},
+        )
+    )
+    session.commit()
+    session.refresh(order)
+    session.commit()
+    return order

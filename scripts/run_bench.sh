@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every benchmark in bench/ and leaves JSON results in bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD"
+mkdir -p bench/results
+bench/train_time.sh | tee bench/results/train_time.json
+.venv/rasa/bin/python bench/rest_channel.py --out bench/results/rest_channel.json

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Creates or refreshes the two virtual environments from the pinned requirement files.
+#   .venv/rasa  Python 3.10: Rasa 3.6.21, rasa-sdk (Rasa server and action server)
+#   .venv/svc   Python ≥ 3.11: the order gateway and the other services that do not import Rasa
+# A venv is reinstalled only when its requirement file changed (hash stamp in the venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv() {
+  local name=$1 want=$2 req=$3
+  local dir=.venv/$name py
+  if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c 'import sys' 2>/dev/null; then
+    local have; have=$("$dir/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    case "$want" in
+      3.10) [ "$have" = "3.10" ] || { echo "$dir has Python $have, rebuilding"; rm -rf "$dir"; } ;;
+    esac
+  else
+    rm -rf "$dir"
+  fi
+  if [ ! -d "$dir" ]; then
+    py=$(scripts/find_python.sh "$want")
+    echo "creating $dir with $py"
+    "$py" -m venv "$dir"
+  fi
+  local hash; hash=$(cat "$req" | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$dir/.requirements.sha256" 2>/dev/null)" != "$hash" ]; then
+    echo "installing $req into $dir …"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip wheel
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+    echo "$hash" > "$dir/.requirements.sha256"
+  fi
+}
+
+mkdir -p .venv var models
+venv rasa 3.10 requirements/rasa.txt
+venv svc 3.11+ requirements/svc.txt

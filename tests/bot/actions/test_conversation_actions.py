@@ -1,0 +1,79 @@
+"""Starting and cancelling orders, consultations, screening replies."""
+from __future__ import annotations
+
+from bot.actions.consult import ActionAnswerConsult
+from bot.actions.order_start import ActionCancelOrderForm, ActionStartOrder
+from bot.actions.screening_actions import (
+    ActionCrossRegion,
+    ActionEmergencyReferral,
+    ActionHumanHandoff,
+    ActionRefuseOutOfScope,
+)
+from tests.bot.conftest import make_tracker, slot_events, texts
+
+
+async def test_start_order_takes_type_description_and_entities(domain, dispatcher):
+    text = "我要投诉，商州区北新街烧烤摊天天吵到凌晨两点"
+    tracker = make_tracker(text, "complaint", entities=[{"entity": "district", "value": "商州区"}],
+                           slots={"description": "old", "contact_phone": "13800000000"})
+    events = slot_events(await ActionStartOrder().run(dispatcher, tracker, domain))
+    assert events["order_type"] == "投诉"
+    assert events["description"] == text
+    assert events["district"] == "商州区"
+    assert events["contact_phone"] is None  # details of an earlier order are not carried over
+    assert len(events["form_run_id"]) == 32
+
+
+async def test_start_order_without_substance_leaves_description_to_ask(domain, dispatcher):
+    events = slot_events(await ActionStartOrder().run(dispatcher, make_tracker("我要举报", "report"), domain))
+    assert events["order_type"] == "举报" and events["description"] is None
+
+
+async def test_accepted_consultation_becomes_a_consult_order(domain, dispatcher):
+    tracker = make_tracker("需要", "affirm", slots={"pending_offer": "consult_order", "consult_question": "公积金怎么提取"})
+    events = slot_events(await ActionStartOrder().run(dispatcher, tracker, domain))
+    assert events["order_type"] == "咨询" and events["description"] == "公积金怎么提取"
+    assert events["pending_offer"] is None
+
+
+async def test_consultation_is_offered_an_order_honestly(domain, dispatcher):
+    events = slot_events(await ActionAnswerConsult().run(dispatcher, make_tracker("公积金怎么提取", "consult"), domain))
+    assert events == {"pending_offer": "consult_order", "consult_question": "公积金怎么提取"}
+    assert "2个工作日" in texts(dispatcher)
+
+
+async def test_cancel_in_each_context(domain, dispatcher):
+    events = slot_events(await ActionCancelOrderForm().run(dispatcher, make_tracker("算了", "stop", slots={"description": "x"}), domain))
+    assert events["description"] is None and events["requested_slot"] is None
+    assert dispatcher.messages[-1]["response"] == "utter_order_cancelled"
+    await ActionCancelOrderForm().run(dispatcher, make_tracker("不用", "deny", slots={"pending_offer": "consult_order"}), domain)
+    assert dispatcher.messages[-1]["response"] == "utter_consult_declined"
+    await ActionCancelOrderForm().run(dispatcher, make_tracker("不撤了", "deny", slots={"pending_offer": "withdraw"}), domain)
+    assert dispatcher.messages[-1]["response"] == "utter_withdraw_cancelled"
+
+
+async def test_emergency_referral_uses_the_detected_kind(domain, dispatcher):
+    tracker = make_tracker("楼下着火了", "emergency", entities=[{"entity": "emergency_kind", "value": "fire"}])
+    await ActionEmergencyReferral().run(dispatcher, tracker, domain)
+    assert "119" in texts(dispatcher)
+
+
+async def test_emergency_referral_without_kind_lists_every_number(domain, dispatcher):
+    await ActionEmergencyReferral().run(dispatcher, make_tracker("快来人啊", "emergency"), domain)
+    for number in ("110", "119", "120", "122"):
+        assert number in texts(dispatcher)
+
+
+async def test_refusal_names_the_channel(domain, dispatcher):
+    await ActionRefuseOutOfScope().run(dispatcher, make_tracker("检察院不立案", "oos_procuratorate"), domain)
+    assert "12309" in texts(dispatcher)
+
+
+async def test_cross_region(domain, dispatcher):
+    await ActionCrossRegion().run(dispatcher, make_tracker("西安雁塔区押金不退", "cross_region"), domain)
+    assert "省" in texts(dispatcher)
+
+
+async def test_handoff(domain, dispatcher):
+    await ActionHumanHandoff().run(dispatcher, make_tracker("转人工", "human_handoff"), domain)
+    assert dispatcher.messages[-1]["response"] == "utter_human_handoff"

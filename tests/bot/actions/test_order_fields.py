@@ -1,0 +1,104 @@
+from bot.actions import order_fields as f
+
+
+def test_required_slots_per_type():
+    assert f.required_slots("求助", {}) == [
+        "description", "district", "address", "contact_name", "contact_phone", "reply_required", "order_confirmed"]
+    assert f.required_slots("投诉", {}) == [
+        "description", "district", "address", "occurred_at", "anonymous", "contact_name", "contact_phone",
+        "reply_required", "order_confirmed"]
+    assert f.required_slots("投诉", {"anonymous": True}) == [
+        "description", "district", "address", "occurred_at", "anonymous", "order_confirmed"]
+    # own-rights complaints are never anonymous (第七条(九))
+    assert "anonymous" not in f.required_slots("投诉", {"own_rights": True})
+    assert f.required_slots("咨询", {}) == ["description", "district", "contact_name", "contact_phone", "order_confirmed"]
+    assert f.required_slots("表扬", {}) == ["description", "district", "anonymous", "contact_name", "contact_phone", "order_confirmed"]
+    assert f.required_slots("意见建议", {"anonymous": True}) == ["description", "district", "anonymous", "order_confirmed"]
+    assert f.required_slots(None, {})[0] == "description"
+
+
+def test_deadlines_follow_article_12():
+    assert f.deadline_days("咨询") == 2
+    for t in ("求助", "投诉", "举报", "意见建议", "表扬"):
+        assert f.deadline_days(t) == 5
+
+
+def test_has_substance():
+    assert not f.has_substance("我要投诉")
+    assert not f.has_substance("你好，我想反映个问题")
+    assert f.has_substance("北新街那个烧烤摊天天晚上吵到两点")
+
+
+def test_yes_no():
+    assert f.parse_yes_no("需要") is True
+    assert f.parse_yes_no("要的要的") is True
+    assert f.parse_yes_no("不用了") is False
+    assert f.parse_yes_no("不需要回复") is False
+    assert f.parse_yes_no("嗯嗯") is True
+    assert f.parse_yes_no("北新街") is None
+    assert f.parse_yes_no("") is None
+
+
+def test_anonymous():
+    assert f.parse_anonymous("匿名吧") is True
+    assert f.parse_anonymous("不想留名字") is True
+    assert f.parse_anonymous("实名") is False
+    assert f.parse_anonymous("不用匿名") is False
+    assert f.parse_anonymous("随便") is None
+
+
+def test_contact_name():
+    assert f.parse_contact_name("我叫王建军") == "王建军"
+    assert f.parse_contact_name("姓李") == "李先生/女士"
+    assert f.parse_contact_name("王先生") == "王先生"
+    assert f.parse_contact_name("13912345678") is None
+    assert f.parse_contact_name("不想说") is None
+    assert f.refuses_name("不想告诉你")
+
+
+def test_occurred_at():
+    assert f.parse_occurred_at("记不清了") == f.UNKNOWN_TIME
+    assert f.parse_occurred_at("昨天晚上十点") == "昨天晚上十点"
+    assert len(f.parse_occurred_at("很久" * 100)) == 100
+
+
+def test_own_rights():
+    assert f.looks_like_own_rights("老板拖欠我三个月工资不给")
+    assert f.looks_like_own_rights("我在超市买的牛奶过期了要退款不给退")
+    assert not f.looks_like_own_rights("北新街有人占道经营")
+
+
+def test_corrections_and_named_fields():
+    assert f.is_correction("电话写错了，是13912345678")
+    assert f.fields_named("电话不对") == ["contact_phone"]
+    assert f.fields_named("地址要改一下") == ["address"]
+    assert f.fields_named("好的") == []
+
+
+def test_clean_strips_control_characters():
+    assert f.clean(" a\x00b\x07c \n") == "abc"
+    assert f.clean(None) == ""
+
+
+def test_summary_and_payload():
+    slots = {
+        "description": "<script>alert(1)</script>小区停水两天了", "district": "商州区", "address": "北新街12号",
+        "contact_name": "王先生", "contact_phone": "13912345678", "reply_required": True, "anonymous": False,
+    }
+    text = f.summary_text("求助", slots)
+    assert "【区县】商州区" in text and "13912345678" in text and "确认" in text
+    payload = f.order_payload("求助", slots, sender_id="s1", channel="rest", conversation_id="s1")
+    assert payload["type"] == "求助" and payload["reply_required"] is True
+    assert payload["description"].startswith("<script>")  # stored verbatim, rendered as text everywhere
+    anon = f.order_payload("举报", {**slots, "anonymous": True}, sender_id="s1", channel="rest", conversation_id="s1")
+    assert anon["contact_name"] is None and anon["contact_phone"] is None and anon["reply_required"] is False
+    citywide = f.order_payload("意见建议", {**slots, "district": f.CITYWIDE}, sender_id="s", channel="rest", conversation_id="s")
+    assert citywide["district"] is None
+    assert f.order_payload("咨询", slots, sender_id="s", channel="rest", conversation_id="s")["reply_required"] is True
+
+
+def test_channel_names():
+    assert f.channel_of("socketio") == "webchat"
+    assert f.channel_of("wechat") == "wechat"
+    assert f.channel_of(None) == "rest"
+    assert f.channel_of("unknown") == "rest"

@@ -1,0 +1,144 @@
+"""validate_order_form: one question at a time, several details per message, corrections."""
+from __future__ import annotations
+
+import pytest
+
+from bot.actions.order_form import ActionAskAnonymous, ActionAskOrderConfirmed, ValidateOrderForm
+from tests.bot.conftest import make_tracker, slot_events, texts
+
+FORM = "order_form"
+
+
+async def run_form(domain, dispatcher, **kwargs):
+    tracker = make_tracker(active_loop=FORM, **kwargs)
+    return slot_events(await ValidateOrderForm().run(dispatcher, tracker, domain))
+
+
+async def test_description_also_takes_district_and_phone(domain, dispatcher):
+    text = "商州区北新街烧烤摊天天吵到两点，我电话13891401234"
+    events = await run_form(domain, dispatcher, text=text, slots={"order_type": "投诉"},
+                            new_slots={"description": text})
+    assert events["description"] == text
+    assert events["district"] == "商州区"
+    assert events["contact_phone"] == "13891401234"
+    assert events["own_rights"] is False
+    assert events["requested_slot"] == "address"
+
+
+async def test_too_short_description_is_asked_again(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="投诉", slots={"order_type": "投诉"}, new_slots={"description": "投诉"})
+    assert events["description"] is None
+    assert events["requested_slot"] == "description"
+    assert "具体" in texts(dispatcher)
+
+
+async def test_oversized_description_is_refused_with_a_reason(domain, dispatcher):
+    text = "吵" * 2500
+    events = await run_form(domain, dispatcher, text=text, slots={"order_type": "投诉"}, new_slots={"description": text})
+    assert events["description"] is None
+    assert "2000" in texts(dispatcher)
+
+
+async def test_district_alias_and_unknown(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="高新区", slots={"order_type": "求助", "description": "路灯坏了一个月"},
+                            new_slots={"district": "高新区"})
+    assert events["district"] == "商洛高新区（商丹园区）"
+    dispatcher.messages.clear()
+    events = await run_form(domain, dispatcher, text="火星", slots={"order_type": "求助", "description": "路灯坏了一个月"},
+                            new_slots={"district": "火星"})
+    assert events["district"] is None and "商州区" in texts(dispatcher)
+
+
+async def test_other_city_is_told_about_the_province(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="西安雁塔区", slots={"order_type": "求助", "description": "路灯坏了一个月"},
+                            new_slots={"district": "西安雁塔区"})
+    assert events["district"] is None
+    assert "省" in texts(dispatcher)
+
+
+async def test_citywide_only_for_suggestions(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="全市", slots={"order_type": "意见建议", "description": "建议多设公交线路"},
+                            new_slots={"district": "全市"})
+    assert events["district"] == "全市"
+    events = await run_form(domain, dispatcher, text="全市", slots={"order_type": "投诉", "description": "公交车司机态度差"},
+                            new_slots={"district": "全市"})
+    assert events["district"] is None
+
+
+async def test_anonymous_report_skips_contact(domain, dispatcher):
+    slots = {"order_type": "举报", "description": "有人非法排污到河里", "district": "山阳县", "address": "城关镇河堤",
+             "occurred_at": "昨天"}
+    events = await run_form(domain, dispatcher, text="/affirm", intent="affirm", slots=slots, new_slots={"anonymous": True})
+    assert events["anonymous"] is True
+    assert events["requested_slot"] == "order_confirmed"
+
+
+async def test_own_rights_complaint_asks_for_name_not_anonymity(domain, dispatcher):
+    text = "老板拖欠我三个月工资一直不给"
+    events = await run_form(domain, dispatcher, text=text, slots={"order_type": "投诉"}, new_slots={"description": text})
+    assert events["own_rights"] is True
+    slots = {"order_type": "投诉", "description": text, "own_rights": True, "district": "洛南县", "address": "城关街道",
+             "occurred_at": "今年"}
+    events = await run_form(domain, dispatcher, text="今年", slots=slots, new_slots={"occurred_at": "今年"})
+    assert events["requested_slot"] == "contact_name"
+
+
+async def test_phone_validation(domain, dispatcher):
+    slots = {"order_type": "求助", "description": "停水", "district": "商州区", "address": "x", "contact_name": "王先生"}
+    events = await run_form(domain, dispatcher, text="12345", slots=slots, new_slots={"contact_phone": "12345"})
+    assert events["contact_phone"] is None and "号码" in texts(dispatcher)
+    events = await run_form(domain, dispatcher, text="138 9140 1234", slots=slots, new_slots={"contact_phone": "138 9140 1234"})
+    assert events["contact_phone"] == "13891401234"
+
+
+async def test_correction_while_another_slot_is_asked(domain, dispatcher):
+    slots = {"order_type": "求助", "description": "小区停水两天", "district": "商州区", "contact_phone": "13891400000",
+             "requested_slot": "address"}
+    text = "电话写错了，是13991234567"
+    events = await run_form(domain, dispatcher, text=text, slots=slots,
+                            new_slots={"contact_phone": "13991234567", "address": text})
+    assert events["contact_phone"] == "13991234567"
+    assert events["address"] is None
+    assert events["requested_slot"] == "address"
+
+
+def _complete_slots():
+    return {"order_type": "求助", "description": "小区停水两天", "district": "商州区", "address": "北新街",
+            "contact_name": "王先生", "contact_phone": "13891400000", "reply_required": True,
+            "requested_slot": "order_confirmed"}
+
+
+async def test_confirmation_completes_the_form(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="确认", intent="affirm", slots=_complete_slots(),
+                            new_slots={"order_confirmed": True})
+    assert events["order_confirmed"] is True
+    assert events["requested_slot"] is None
+
+
+async def test_naming_a_field_on_the_summary_asks_it_again(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="地址不对", intent="deny", slots=_complete_slots(),
+                            new_slots={"order_confirmed": "地址不对"})
+    assert events["address"] is None
+    assert events["requested_slot"] == "address"
+
+
+async def test_plain_no_on_the_summary_asks_what_to_change(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="不对", intent="deny", slots=_complete_slots(),
+                            new_slots={"order_confirmed": "不对"})
+    assert events["requested_slot"] == "order_confirmed"
+    assert "修改" in texts(dispatcher)
+
+
+async def test_summary_shows_every_detail(domain, dispatcher):
+    tracker = make_tracker(slots=_complete_slots())
+    await ActionAskOrderConfirmed().run(dispatcher, tracker, domain)
+    text = texts(dispatcher)
+    for part in ("求助", "小区停水两天", "商州区", "北新街", "王先生", "13891400000"):
+        assert part in text
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/affirm"
+
+
+@pytest.mark.parametrize("order_type", ["投诉", "表扬"])
+async def test_anonymity_question(domain, dispatcher, order_type):
+    await ActionAskAnonymous().run(dispatcher, make_tracker(slots={"order_type": order_type}), domain)
+    assert "匿名" in texts(dispatcher)

@@ -1,0 +1,94 @@
+"""Model-quality gates on the held-out set (tests/bot/data/nlu_heldout.yml), never used for training.
+
+Gates: intent accuracy ≥ 0.90 and emergency recall 100 % (the trained pipeline,
+including the deterministic ScreeningOverride). Macro-F1 and the confusions are
+written to var/test-results/nlu_quality.json.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HELD_OUT = ROOT / "tests" / "bot" / "data" / "nlu_heldout.yml"
+MODEL = ROOT / "models" / "hotline.tar.gz"
+REPORT = ROOT / "var" / "test-results" / "nlu_quality.json"
+
+
+def _macro_f1(pairs):
+    labels = {gold for gold, _ in pairs} | {pred for _, pred in pairs}
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for gold, pred in pairs:
+        if gold == pred:
+            tp[gold] += 1
+        else:
+            fp[pred] += 1
+            fn[gold] += 1
+    scores = {}
+    for label in {gold for gold, _ in pairs}:
+        p = tp[label] / (tp[label] + fp[label]) if tp[label] + fp[label] else 0.0
+        r = tp[label] / (tp[label] + fn[label]) if tp[label] + fn[label] else 0.0
+        scores[label] = 2 * p * r / (p + r) if p + r else 0.0
+    return sum(scores.values()) / len(scores), scores
+
+
+@pytest.fixture(scope="module")
+def evaluation():
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    assert MODEL.exists(), "train first: scripts/train_if_changed.sh"
+    data = load_data(str(HELD_OUT))
+    train_data = load_data(str(ROOT / "bot" / "data" / "nlu"))
+    training_texts = {m.get("text") for m in train_data.intent_examples}
+    agent = Agent.load(str(MODEL))
+
+    async def parse_all():
+        return [await agent.parse_message(m.get("text")) for m in data.intent_examples]
+
+    parsed = asyncio.run(parse_all())
+    pairs = [(m.get("intent"), p["intent"]["name"]) for m, p in zip(data.intent_examples, parsed)]
+    overlap = [m.get("text") for m in data.intent_examples if m.get("text") in training_texts]
+    accuracy = sum(g == p for g, p in pairs) / len(pairs)
+    macro_f1, per_intent = _macro_f1(pairs)
+    emergencies = [(g, p) for g, p in pairs if g == "emergency"]
+    recall = sum(p == "emergency" for _, p in emergencies) / len(emergencies)
+    confusions = Counter((g, p) for g, p in pairs if g != p)
+    errors = defaultdict(list)
+    for m, (g, p) in zip(data.intent_examples, pairs):
+        if g != p:
+            errors[f"{g} -> {p}"].append(m.get("text"))
+    report = {
+        "examples": len(pairs),
+        "intent_accuracy": round(accuracy, 4),
+        "macro_f1": round(macro_f1, 4),
+        "emergency_examples": len(emergencies),
+        "emergency_recall": round(recall, 4),
+        "per_intent_f1": {k: round(v, 3) for k, v in sorted(per_intent.items())},
+        "top_confusions": [[g, p, n] for (g, p), n in confusions.most_common(15)],
+        "errors": errors,
+        "overlap_with_training": overlap,
+    }
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nheld-out NLU: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}, emergency recall {recall:.3f} "
+          f"on {len(pairs)} examples ({len(emergencies)} emergencies)")
+    return report
+
+
+def test_held_out_set_is_large_and_separate(evaluation):
+    assert evaluation["examples"] >= 300
+    assert evaluation["emergency_examples"] >= 40
+    assert evaluation["overlap_with_training"] == []
+
+
+def test_emergency_recall_is_complete(evaluation):
+    assert evaluation["emergency_recall"] == 1.0, evaluation["errors"]
+
+
+def test_intent_accuracy_gate(evaluation):
+    assert evaluation["intent_accuracy"] >= 0.90, (evaluation["intent_accuracy"], evaluation["top_confusions"])

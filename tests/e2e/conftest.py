@@ -1,0 +1,78 @@
+"""The whole product, for real: gateway on PostgreSQL, action server, and the Rasa
+server with the Redis tracker and lock stores, talked to over the REST channel."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any, Dict, List
+
+import httpx
+import pytest
+
+from tests.support import processes
+
+
+class Stack:
+    def __init__(self) -> None:
+        self.gateway_token = secrets.token_hex(16)
+        self.rasa_token = secrets.token_hex(16)
+        self.redis_url = "redis://127.0.0.1:6379/0"
+        self.redis_prefix = f"e2e{uuid.uuid4().hex[:8]}"
+        self.database_url = processes.create_pg_database("hotline_e2e")
+        self.gateway_port = processes.free_port()
+        self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port)
+        self.actions = processes.start_action_server(
+            self.gateway.url, self.gateway_token, extra_env={"GATEWAY_TIMEOUT_S": "3", "GATEWAY_BACKOFF_S": "0.2"})
+        self.rasa_port = processes.free_port()
+        self.rasa = self._start_rasa()
+
+    def _start_rasa(self) -> processes.Proc:
+        return processes.start_rasa(self.actions.url, self.rasa_token, port=self.rasa_port,
+                                    redis_url=self.redis_url, extra_env={"REDIS_KEY_PREFIX": self.redis_prefix})
+
+    # -- talking
+    def send(self, sender: str, text: str) -> List[Dict[str, Any]]:
+        response = httpx.post(f"{self.rasa.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def say(self, sender: str):
+        """A send() for one sender that returns only the texts."""
+        return lambda text: [m.get("text", "") for m in self.send(sender, text)]
+
+    # -- the gateway
+    def orders_of(self, sender: str) -> List[Dict[str, Any]]:
+        response = httpx.get(f"{self.gateway.url}/api/v1/orders", params={"sender_id": sender, "limit": 50},
+                             headers={"Authorization": f"Bearer {self.gateway_token}"}, timeout=10)
+        response.raise_for_status()
+        return response.json()["items"]
+
+    # -- failures
+    def stop_gateway(self) -> None:
+        self.gateway.stop()
+
+    def start_gateway(self) -> None:
+        self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port)
+
+    def crash_rasa(self) -> None:
+        self.rasa.kill()
+
+    def restart_rasa(self) -> None:
+        self.rasa = self._start_rasa()
+
+    def close(self) -> None:
+        for proc in (self.rasa, self.actions, self.gateway):
+            proc.stop()
+        processes.drop_pg_database(self.database_url)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    s = Stack()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}"
