@@ -98,9 +98,11 @@ class GatewayClient:
             attempts=self.settings.gateway_attempts,
         )
 
-    async def get_order(self, order_no: str) -> Optional[Dict[str, Any]]:
+    async def get_order(self, order_no: str, sender_id: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """The order, or None when it does not exist (or, with sender_id, is not that sender's)."""
+        params = {"sender_id": sender_id} if sender_id else None
         try:
-            return await self._request("GET", f"/api/v1/orders/{order_no}", attempts=2)
+            return await self._request("GET", f"/api/v1/orders/{order_no}", params=params, attempts=2)
         except GatewayRejected as error:
             if error.status_code == 404:
                 return None

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from bot.actions import order_fields as f
@@ -44,6 +46,13 @@ class ValidateOrderForm(FormValidationAction):
     ) -> List[Text]:
         wanted = f.required_slots(tracker.get_slot("order_type"), tracker.slots)
         return [slot for slot in wanted if slot in domain_slots]
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Optional[Dict[Text, Any]]:
+        """Always decide the next question here, also when every domain slot is required."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return SlotSet(REQUESTED_SLOT, next((s for s in required if tracker.slots.get(s) is None), None))
 
     # ------------------------------------------------------------ description
     def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

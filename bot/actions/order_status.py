@@ -30,7 +30,7 @@ def describe(order: Dict[str, Any]) -> str:
 
 async def own_order(client: GatewayClient, order_no: str, sender_id: str) -> Optional[Dict[str, Any]]:
     """The order if it belongs to this sender; nobody learns about other people's orders."""
-    order = await client.get_order(order_no)
+    order = await client.get_order(order_no, sender_id=sender_id)
     if order is None or order.get("sender_id") != sender_id:
         return None
     return order

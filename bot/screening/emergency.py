@@ -36,7 +36,9 @@ class EmergencyResult:
     ``evidence``   the normalised cue strings that fired, in text order.
     ``spans``      ``(kind, start, end)`` in the *original* text, one per kind
                    (first evidence for that kind).
-    ``suppressed_by`` frame labels that vetoed cues that were found (for logs/tests).
+    ``suppressed_by`` why cues that were found did not count (for logs/tests): frame
+                   labels (complaint, praise, suggestion, consult, past, media, habitual)
+                   or ``weak_only`` (only weak cues and no urgency marker).
     """
 
     is_emergency: bool
@@ -188,9 +190,12 @@ def detect_emergency(text: str) -> EmergencyResult:
     kinds: List[str] = []
     evidence: List[str] = []
     spans: List[Tuple[str, int, int]] = []
+    covered: List[Tuple[int, int]] = []
     for hit in hits:
-        if hit.text not in evidence:
+        inside = any(s <= hit.start and hit.end <= e for s, e in covered)
+        if not inside and hit.text not in evidence:
             evidence.append(hit.text)
+            covered.append((hit.start, hit.end))
         for kind in hit.cue.kinds:
             if kind not in kinds:
                 kinds.append(kind)
