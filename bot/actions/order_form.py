@@ -121,8 +121,11 @@ class ValidateOrderForm(FormValidationAction):
 
     # ------------------------------------------------------------ anonymity
     def validate_anonymous(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if isinstance(value, bool):
-            anonymous: Optional[bool] = value
+        explicit = f.parse_anonymous(latest_text(tracker))
+        if explicit is not None:  # "实名" may be read as affirm; the words themselves win
+            anonymous: Optional[bool] = explicit
+        elif isinstance(value, bool):
+            anonymous = value
         else:
             anonymous = f.parse_anonymous(value)
             if anonymous is None and (find_phone(f.clean(value)) or f.parse_yes_no(value) is False):
@@ -174,7 +177,8 @@ class ValidateOrderForm(FormValidationAction):
 
     # ------------------------------------------------------------ reply wanted
     def validate_reply_required(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        answer = value if isinstance(value, bool) else f.parse_yes_no(value)
+        explicit = f.parse_yes_no(latest_text(tracker))
+        answer = explicit if explicit is not None else (value if isinstance(value, bool) else None)
         if answer is None:
             dispatcher.utter_message(text="请回复“需要回复”或“不用回复”。")
         return {"reply_required": answer}

@@ -16,7 +16,7 @@ def test_complaint_becomes_one_stored_order(stack, sender):
     order = orders[0]
     assert order["type"] == "投诉"
     assert order["district"] == "商州区"
-    assert order["contact_phone"] == "13891400001"
+    assert order["contact_phone"] == "13891400001", transcript
     assert order["channel"] == "rest"
     assert "烧烤" in order["description"]
     assert order["order_no"] in transcript[-1]

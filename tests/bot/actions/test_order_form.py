@@ -142,3 +142,11 @@ async def test_summary_shows_every_detail(domain, dispatcher):
 async def test_anonymity_question(domain, dispatcher, order_type):
     await ActionAskAnonymous().run(dispatcher, make_tracker(slots={"order_type": order_type}), domain)
     assert "匿名" in texts(dispatcher)
+
+
+async def test_words_win_over_a_misread_intent(domain, dispatcher):
+    slots = {"order_type": "投诉", "description": "烧烤摊吵", "district": "商州区", "address": "北新街", "occurred_at": "昨天"}
+    # "实名" read by NLU as affirm to "您需要匿名反映吗？" must not make the order anonymous
+    events = await run_form(domain, dispatcher, text="实名", intent="affirm", slots=slots, new_slots={"anonymous": True})
+    assert events["anonymous"] is False
+    assert events["requested_slot"] == "contact_name"
