@@ -97,8 +97,14 @@ def has_substance(text: str, minimum: int = 6) -> bool:
     return len(core) >= minimum
 
 
-_YES = re.compile(r"(^|[^不没別别])(需要|要的|要|是的|是|对|好的|好|可以|行|嗯|ok|OK|确认|没问题|成|中)")
+_YES = re.compile(r"(^|[^不没別别])(需要|要的|要|是的|是|对|好的|好|可以|行|嗯|ok|OK|确认|确定|没问题|没麻达|成|中)")
 _NO = re.compile(r"(不用|不需要|不要|不必|没必要|算了|否|不是|没有|不了|别|免了)")
+_NOT_CLAUSE = re.compile(r"(不是|不在)[^，,。；;!！?？\s]*?(?=(是|在|，|,|。|\s|$))")
+
+
+def drop_negated(text: str) -> str:
+    """'不是商南 是丹凤县' → ' 是丹凤县': what the citizen says it is NOT is left out."""
+    return _NOT_CLAUSE.sub("", clean(text))
 
 
 def parse_yes_no(text: Any) -> Optional[bool]:
@@ -117,7 +123,7 @@ def parse_yes_no(text: Any) -> Optional[bool]:
 
 _ANON_REFUSED = re.compile(r"(不用匿名|不匿名|不需要匿名|不要匿名|别匿名)")
 _ANON_YES = re.compile(r"(匿名|不留名|不想留|不愿意留|不愿留|不留|保密|不想透露|不愿透露|不要.*名字|别.*名字)")
-_ANON_NO = re.compile(r"(实名|留名|可以留|愿意留|能留)")
+_ANON_NO = re.compile(r"(实名|署名|留名|可以留|愿意留|能留)")
 
 
 def parse_anonymous(text: Any) -> Optional[bool]:

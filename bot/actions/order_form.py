@@ -15,7 +15,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from bot.actions import order_fields as f
-from bot.actions.tracker_utils import latest_intent, latest_text
+from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_value
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
 
 SERVED = "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区（商丹园区）"
@@ -80,13 +80,16 @@ class ValidateOrderForm(FormValidationAction):
     def validate_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if _answer_is_about_another_field(tracker, "district"):
             return {"district": None}
-        text = f.clean(value)
+        text = f.drop_negated(value)
         district = normalize_district(text) or find_district(text)
         if district:
             return {"district": district}
         order_type = tracker.get_slot("order_type")
         if order_type in f.CITYWIDE_ALLOWED and any(w in text for w in ("全市", "市级", "整个商洛", "不限", "都有", "全商洛")):
             return {"district": f.CITYWIDE}
+        if tracker.get_slot("requested_slot") != "district":
+            # an entity picked up in passing that is no district: keep what we had
+            return {"district": previous_slot_value(tracker, "district")}
         other = find_other_region(text)
         if other:
             dispatcher.utter_message(text=cross_region_reply(other))
@@ -166,8 +169,8 @@ class ValidateOrderForm(FormValidationAction):
         text = f.clean(value)
         phone = normalize_phone(text) or find_phone(text)
         if not phone:
-            if _answer_is_about_another_field(tracker, "contact_phone"):
-                return {"contact_phone": None}
+            if tracker.get_slot("requested_slot") != "contact_phone":
+                return {"contact_phone": previous_slot_value(tracker, "contact_phone")}
             dispatcher.utter_message(text="这个号码好像不对。请留11位手机号，或者带区号的固定电话，比如0914-2312345。")
             return {"contact_phone": None}
         previous = tracker.get_slot("requested_slot")

@@ -1,6 +1,7 @@
 """Starting and cancelling a work order."""
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any, Dict, List, Text
 
@@ -10,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import order_fields as f
 from bot.actions.tracker_utils import first_entity, latest_intent, latest_text, reset_order_events
+
+SELF_NAMED = re.compile(r"(我叫|我是|我姓|本人|额叫|额是|俺叫|免贵姓|联系人)")
 
 # entity → slot, for details given in the very message that starts the order
 ENTITY_SLOTS = {
@@ -31,7 +34,7 @@ class ActionStartOrder(Action):
         intent = latest_intent(tracker)
         text = f.clean(latest_text(tracker))
         keep: Dict[str, Any] = {}
-        if tracker.get_slot("pending_offer") == "consult_order":
+        if tracker.get_slot("pending_offer") == "consult_order" and intent == "affirm":
             keep["order_type"] = "咨询"
             keep["description"] = tracker.get_slot("consult_question")
         else:
@@ -40,6 +43,8 @@ class ActionStartOrder(Action):
                 keep["description"] = text[: f.MAX_DESCRIPTION_CHARS]
         for entity, slot in ENTITY_SLOTS.items():
             value = first_entity(tracker, entity)
+            if entity == "person_name" and not SELF_NAMED.search(text):
+                continue  # "表扬王大夫": a name in the matter is not the contact person
             if value:
                 keep[slot] = value
         keep["form_run_id"] = uuid.uuid4().hex

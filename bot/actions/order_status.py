@@ -41,26 +41,25 @@ class ActionOrderStatus(Action):
         return "action_order_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=await self.answer(tracker))
+        return [SlotSet("pending_offer", None)]  # a question in between ends any pending offer
+
+    async def answer(self, tracker: Tracker) -> str:
         client = GatewayClient()
         order_no = first_entity(tracker, "order_no")
         try:
             if order_no:
                 order = await own_order(client, str(order_no).upper(), tracker.sender_id)
                 if order is None:
-                    dispatcher.utter_message(text=f"没有查到您提交的工单{order_no}。请核对编号；只能查询本人在这个渠道提交的工单。")
-                else:
-                    dispatcher.utter_message(text=describe(order))
-                return []
+                    return f"没有查到您提交的工单{order_no}。请核对编号；只能查询本人在这个渠道提交的工单。"
+                return describe(order)
             orders = await client.list_orders(tracker.sender_id, limit=3)
         except GatewayError:
-            dispatcher.utter_message(text=BUSY)
-            return []
+            return BUSY
         if not orders:
-            dispatcher.utter_message(text="没有查到您在这个渠道提交过的工单。如果是打电话反映的，请拨打12345热线查询。")
-            return []
+            return "没有查到您在这个渠道提交过的工单。如果是打电话反映的，请拨打12345热线查询。"
         header = "您最近的工单：\n" if len(orders) > 1 else ""
-        dispatcher.utter_message(text=header + "\n".join(describe(o) for o in orders))
-        return []
+        return header + "\n".join(describe(o) for o in orders)
 
 
 class ActionPrepareWithdraw(Action):

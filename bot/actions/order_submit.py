@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import order_fields as f
@@ -71,6 +71,7 @@ class ActionSubmitOrder(Action):
         except GatewayRejected as error:
             logger.warning("gateway rejected order of %s: %s", tracker.sender_id, error)
             dispatcher.utter_message(text=f"工单没有提交成功：{error.message}。请修改后再确认，或回复“取消”。")
-            return [SlotSet("order_pending", False), SlotSet("order_confirmed", None)]
+            # back into the form: it shows the summary again and takes the correction
+            return [SlotSet("order_pending", False), SlotSet("order_confirmed", None), FollowupAction("order_form")]
         dispatcher.utter_message(text=confirmation_text(order))
         return reset_order_events() + [SlotSet("last_order_no", order["order_no"])]

@@ -57,4 +57,4 @@ class ActionHumanHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_human_handoff")
-        return []
+        return [SlotSet("pending_offer", None)]

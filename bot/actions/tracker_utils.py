@@ -30,3 +30,14 @@ def reset_order_events(keep: Optional[Dict[str, Any]] = None) -> List[Dict[str, 
     """SlotSet events clearing every slot of an order in progress."""
     keep = keep or {}
     return [SlotSet(slot, keep.get(slot)) for slot in ORDER_STATE_SLOTS]
+
+
+def previous_slot_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest message's slot candidates were appended."""
+    events = list(tracker.events)
+    while events and events[-1].get("event") == "slot":
+        events.pop()
+    for event in reversed(events):
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None

@@ -77,3 +77,18 @@ async def test_cross_region(domain, dispatcher):
 async def test_handoff(domain, dispatcher):
     await ActionHumanHandoff().run(dispatcher, make_tracker("转人工", "human_handoff"), domain)
     assert dispatcher.messages[-1]["response"] == "utter_human_handoff"
+
+
+async def test_a_new_complaint_after_a_consult_offer_is_a_complaint(domain, dispatcher):
+    tracker = make_tracker("我要投诉物业乱收费，收了停车费还不管", "complaint",
+                           slots={"pending_offer": "consult_order", "consult_question": "公积金怎么提取"})
+    events = slot_events(await ActionStartOrder().run(dispatcher, tracker, domain))
+    assert events["order_type"] == "投诉" and "物业" in events["description"]
+
+
+async def test_a_name_inside_the_matter_is_not_the_contact(domain, dispatcher):
+    praise = make_tracker("表扬商州区医院的王大夫，半夜还来看我爸", "praise",
+                          entities=[{"entity": "person_name", "value": "王大夫"}])
+    assert slot_events(await ActionStartOrder().run(dispatcher, praise, domain))["contact_name"] is None
+    own = make_tracker("我叫刘芳，我们小区停水两天了", "request_help", entities=[{"entity": "person_name", "value": "刘芳"}])
+    assert slot_events(await ActionStartOrder().run(dispatcher, own, domain))["contact_name"] == "刘芳"

@@ -40,27 +40,27 @@ async def test_oversized_description_is_refused_with_a_reason(domain, dispatcher
 
 
 async def test_district_alias_and_unknown(domain, dispatcher):
-    events = await run_form(domain, dispatcher, text="高新区", slots={"order_type": "求助", "description": "路灯坏了一个月"},
+    events = await run_form(domain, dispatcher, text="高新区", slots={"order_type": "求助", "description": "路灯坏了一个月", "requested_slot": "district"},
                             new_slots={"district": "高新区"})
     assert events["district"] == "商洛高新区（商丹园区）"
     dispatcher.messages.clear()
-    events = await run_form(domain, dispatcher, text="火星", slots={"order_type": "求助", "description": "路灯坏了一个月"},
+    events = await run_form(domain, dispatcher, text="火星", slots={"order_type": "求助", "description": "路灯坏了一个月", "requested_slot": "district"},
                             new_slots={"district": "火星"})
     assert events["district"] is None and "商州区" in texts(dispatcher)
 
 
 async def test_other_city_is_told_about_the_province(domain, dispatcher):
-    events = await run_form(domain, dispatcher, text="西安雁塔区", slots={"order_type": "求助", "description": "路灯坏了一个月"},
+    events = await run_form(domain, dispatcher, text="西安雁塔区", slots={"order_type": "求助", "description": "路灯坏了一个月", "requested_slot": "district"},
                             new_slots={"district": "西安雁塔区"})
     assert events["district"] is None
     assert "省" in texts(dispatcher)
 
 
 async def test_citywide_only_for_suggestions(domain, dispatcher):
-    events = await run_form(domain, dispatcher, text="全市", slots={"order_type": "意见建议", "description": "建议多设公交线路"},
+    events = await run_form(domain, dispatcher, text="全市", slots={"order_type": "意见建议", "description": "建议多设公交线路", "requested_slot": "district"},
                             new_slots={"district": "全市"})
     assert events["district"] == "全市"
-    events = await run_form(domain, dispatcher, text="全市", slots={"order_type": "投诉", "description": "公交车司机态度差"},
+    events = await run_form(domain, dispatcher, text="全市", slots={"order_type": "投诉", "description": "公交车司机态度差", "requested_slot": "district"},
                             new_slots={"district": "全市"})
     assert events["district"] is None
 
@@ -84,7 +84,8 @@ async def test_own_rights_complaint_asks_for_name_not_anonymity(domain, dispatch
 
 
 async def test_phone_validation(domain, dispatcher):
-    slots = {"order_type": "求助", "description": "停水", "district": "商州区", "address": "x", "contact_name": "王先生"}
+    slots = {"order_type": "求助", "description": "停水", "district": "商州区", "address": "x", "contact_name": "王先生",
+             "requested_slot": "contact_phone"}
     events = await run_form(domain, dispatcher, text="12345", slots=slots, new_slots={"contact_phone": "12345"})
     assert events["contact_phone"] is None and "号码" in texts(dispatcher)
     events = await run_form(domain, dispatcher, text="138 9140 1234", slots=slots, new_slots={"contact_phone": "138 9140 1234"})
@@ -150,3 +151,21 @@ async def test_words_win_over_a_misread_intent(domain, dispatcher):
     events = await run_form(domain, dispatcher, text="实名", intent="affirm", slots=slots, new_slots={"anonymous": True})
     assert events["anonymous"] is False
     assert events["requested_slot"] == "contact_name"
+
+
+async def test_a_stray_entity_does_not_clear_a_known_district(domain, dispatcher):
+    slots = {"order_type": "求助", "description": "路灯坏了一个月", "district": "商南县", "requested_slot": "address"}
+    tracker = make_tracker(text="城关街道鹿城中路南巷", slots=slots, new_slots={"district": "路南巷", "address": "城关街道鹿城中路南巷"},
+                           active_loop=FORM)
+    tracker.events.insert(0, {"event": "slot", "name": "district", "value": "商南县"})
+    from bot.actions.order_form import ValidateOrderForm as V
+    events = slot_events(await V().run(dispatcher, tracker, domain))
+    assert events["district"] == "商南县"
+    assert events["address"] == "城关街道鹿城中路南巷"
+
+
+async def test_negated_district_is_left_out(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="不是商南 是丹凤县",
+                            slots={"order_type": "求助", "description": "路灯坏了一个月", "requested_slot": "district"},
+                            new_slots={"district": "不是商南 是丹凤县"})
+    assert events["district"] == "丹凤县"
