@@ -390,7 +390,167 @@ MORE_HARD_NEGATIVES = [
 ]
 
 
-@pytest.mark.parametrize("text,kinds", POSITIVES + VARIANTS + MORE_POSITIVES)
+# Third round, written for categories an evaluation on unseen text found missing or under-labelled.
+# Colloquial, Shaanxi dialect (碎娃, 额, 寻不见, 咧, 今黑), no punctuation (spaces are dropped by
+# normalisation, so "A B" reads as one clause "AB").
+CATEGORY_POSITIVES = [
+    # 1. police: a child missing just now or carried off; attacked after a traffic quarrel
+    ("额家碎娃刚还在楼下耍 这会寻不见了", {P}),
+    ("孩子在超市门口找不着了 快帮忙", {P}),
+    ("娃半个钟头前还在门口 现在不见咧", {P}),
+    ("额孙子在村口耍着耍着就寻不着了 快帮忙找", {P}),
+    ("我家娃放学半个钟头了还没回来 学校说早走了 到处找不见", {P}),
+    ("快来人 有个男的把娃抱上车跑了", {P}),
+    ("闺女在校门口被人拉上车拉走咧", {P}),
+    ("碎娃在菜市场被一个女的抱走咧", {P}),
+    ("有人把一个小姑娘拽进面包车开走了", {P}),
+    ("刚才追尾了 对方下车就动手打人", {T, P}),
+    ("追尾后对方司机上来就打人", {T, P}),
+    ("车被人蹭了 理论两句对方就动手咧", {T, P}),
+    ("两车追尾 对面司机下来拿棍子就打", {T, P}),
+    ("撞车了 对方几个人围着打我", {T, P}),
+    # 2. fire (119 rescue): people in a stuck lift; somebody carried away by a river
+    ("电梯卡住咧 额妈和娃关在里头出不来", {F}),
+    ("小区电梯卡在半中间 里面困着好几个人", {F}),
+    ("我被关在电梯里了 按铃没人应", {F}),
+    ("电梯突然停咧门打不开人在里面喊救命", {F}),
+    ("额们困在电梯里头咧 电梯不动了", {F}),
+    ("电梯坏了卡在三楼 里头有个老人", {F}),
+    ("碎娃掉河里了 被水冲走咧 快救", {F, M}),
+    ("有个人掉到江里了 水冲着往下漂", {F, M}),
+    ("娃在河边耍掉进去了叫水冲走了", {F, M}),
+    ("河里有个娃叫水冲下去了", {F, M}),
+    ("我爸掉进江里了", {F, M}),
+    # 3. medical: charcoal / coal-stove poisoning
+    ("额屋里生的煤炉子 一家子都迷迷糊糊倒在炕上", {M}),
+    ("烧炭熏着了 人晕乎乎的站不起来", {M}),
+    ("煤烟把娃熏晕了", {M}),
+    ("烤火一屋子人都倒了 头疼想吐", {M}),
+    ("宿舍里烧木炭 三个人都昏了", {M}),
+    ("老两口烧炭取暖 早上叫不醒", {M}),
+    ("烧煤炉子 一家人都熏倒了", {M}),
+    # 4. traffic: multi-vehicle crashes without 车祸; a two-wheeler crash with the rider not reacting
+    ("高速口两辆车撞一块了 玻璃碎了一地", {T}),
+    ("大车撞了小车 路全堵死了 油漏了一地", {T}),
+    ("一辆小车撞断护栏 半个车悬在桥边上", {T}),
+    ("路口几辆车撞到一起了 路都堵死了", {T}),
+    ("拉货的三轮翻进沟里了", {T}),
+    ("三辆车撞在一块 有个车翻了", {T}),
+    ("小车挂在悬崖边上 快来", {T}),
+    ("摩托车摔了 骑车的人躺着没反应", {T, M}),
+    ("电动车跟小车撞了 骑车的娃一动不动", {T, M}),
+    ("骑电动车的老汉自己摔了 人没反应咧", {T, M}),
+    ("摩托车翻到沟里了 骑车的叫不醒", {T, M}),
+    # 5. mixed messages name every service a person would call
+    ("车祸 司机满脸是血卡在车里出不来", {T, M, F}),
+    ("出车祸了 司机卡在车里出不来 满身是血", {T, F, M}),
+    ("车撞到树上了 司机被卡在驾驶室里出不来", {T, F}),
+    ("出车祸了 人不行了", {T, M}),
+    ("追尾了 前车司机晕过去了", {T, M}),
+    ("车祸 有个人躺地上一动不动", {T, M}),
+    ("撞了人的车跑了 老人还躺在马路当中", {T, M}),
+    ("撞人逃逸了 被撞的人倒在路中央", {T, M}),
+    ("着火了 有个人躺在地上不动", {F, M}),
+    ("屋里着火了 我妈晕过去了", {F, M}),
+    ("有人拿刀砍人 头被砍了一刀", {P, M}),
+    ("两口子打架 男的拿刀把女的捅了 血流一地", {P, M}),
+    ("打架 有人被捅了 肚子上一直在冒血", {P, M}),
+    ("有人拿刀捅人 捅了好几刀", {P, M}),
+    ("小区有人打架 一个人头被砍破了", {P, M}),
+    ("发大水了 屋里困着个老人 发高烧迷迷糊糊的", {F, M}),
+    ("村里洪水进屋了 我爸困在房顶上 发高烧说胡话", {F, M}),
+    ("大水把村子淹了 屋里有个病人出不去", {F}),
+    # earlier behaviour kept (a rider who fell over is 120, not 122)
+    ("我妈骑车摔倒了 快来", {M}),
+    ("快来 我家老人烧炭取暖昏过去了", {M}),
+    ("三轮车翻了 人压在车下面", {T, F, M}),
+    ("撞了人不赔钱就跑了", {T}),  # a compensation word does not hide a hit-and-run
+]
+
+CATEGORY_NEGATIVES = [
+    # 6a. after-the-fact procedures for an accident
+    "额想问交通事故伤残鉴定在哪做",
+    "出了车祸以后伤残等级咋评 要啥材料",
+    "交通事故私了后对方反悔咧咋弄",
+    "车祸住院的误工费护理费咋算",
+    "交通事故伤残等级评定标准是啥",
+    "车祸私了协议咋写",
+    "被车撞了以后误工费怎么算",
+    "想问下交通事故后对方不赔钱咋办",
+    "车祸伤残鉴定后保险公司不赔",
+    "对方先动手的 交警咋判",
+    # 6b. rumours and forecasts
+    "听说今黑要地震咧 是真的吗",
+    "群里都在传明天要地震 赶紧跑不",
+    "朋友圈有人发说要发大水 真的假的",
+    "有人说后天要地震 赶快准备吧",
+    "微信群里说明天要发洪水 真的假的",
+    "听人说咱这儿要地震 是不是真的",
+    "网上都在传咱这要发大水",
+    # 6c. damage that happened long ago
+    "后山滑坡把路冲垮了 都半年了还没人清理",
+    "村口塌方埋了半条路 好几个月咧没人管",
+    "河堤冲垮一年多了 一直没修",
+    "滑坡三年了还没人管 路一直堵着",
+    "山上塌方好几年了一直没清理",
+    "护栏被撞断好几个月了没人修",
+    "小区门口路灯被车撞坏了 好几天没人修",
+    # 6d. fear of a possible fire or accident
+    "楼道里电线乱拉 额怕着火咧",
+    "电动车在楼道充电 担心起火 物业也不管",
+    "饭馆后厨堆的全是油桶 有火灾隐患",
+    "家里电线老化 总怕哪天烧起来",
+    "这仓库堆满了纸箱子 有着火的隐患",
+    "楼道堆满杂物 怕起火",
+    "电动车停楼道 就怕哪天着火",
+    "怕家里老人煤气中毒 想装个报警器",
+    "我怕孩子走丢 想办个定位手表",
+    # words the new cues must not take for an emergency
+    "孩子被他爸带走了 不让我见",
+    "孩子被学校带走参加活动了 也不通知家长",
+    "孩子还没回来 今天学校放学晚吗",
+    "开发商的人动手拆我家房子",
+    "电梯坏了 住18楼的老人出不去",
+    "电梯卡刷不了 物业不给办",
+    "电梯老是卡住 物业不修",
+    "娃困着呢 不想起床",
+    "煤炉子倒了 炉灰撒了一地",
+    "垃圾站太臭了 都快把人熏晕了",
+    "烤火费啥时候发",
+    "冬天烧炭取暖要注意啥",
+    "老人瘫痪躺在床上 能申请护理补贴吗",
+    "老人摔了一跤走不动路 想申请轮椅",
+    "孩子骑自行车摔了一跤 擦破点皮",
+    "我骑电动车摔了 腿疼 能报销吗",
+    "手指切菜划了个口子 冒血了",
+    "水管裂了好大一个口子",
+    "手上扎了根刺",
+    "把院子里的树砍了 谁批准的",
+    "有人把树砍倒了",
+    "拼多多砍一刀被骗了",
+    "单位把工资砍了一半",
+    "车子卡在路上 过不去",
+    "我的车被拉上拖车拖走了 谁拖的",
+    "老人被拉上救护车送到医院了",
+    "一群发传单的人堵在门口",
+    "孩子在学校被同学欺负 老师说找不到人",
+    "娃在外地打工 找不到活",
+    "孩子的学籍丢了",
+    "孩子找不着工作 咋办",
+    "娃的作业本寻不见了",
+    "城管还打人 我要投诉",
+    "排队一动不动 太慢了",
+    "发消息他都没反应",
+    "他到现在都没反应 电话也不接",
+    "路边倒着一辆电动车",
+    "动手术要多少钱",
+    "手机摔了一下屏幕没反应了",
+    "倒车雷达没反应",
+    "电梯坏了 物业的人在里面修",
+]
+
+
+@pytest.mark.parametrize("text,kinds", POSITIVES + VARIANTS + MORE_POSITIVES + CATEGORY_POSITIVES)
 def test_positive(text, kinds):
     result = detect_emergency(text)
     assert result.is_emergency, (text, result)
@@ -398,7 +558,7 @@ def test_positive(text, kinds):
     assert result.evidence
 
 
-@pytest.mark.parametrize("text", HARD_NEGATIVES + MORE_HARD_NEGATIVES)
+@pytest.mark.parametrize("text", HARD_NEGATIVES + MORE_HARD_NEGATIVES + CATEGORY_NEGATIVES)
 def test_hard_negative(text):
     result = detect_emergency(text)
     assert not result.is_emergency, (text, result)
@@ -501,3 +661,33 @@ def test_very_long_repetitive_cue_text():
 
 def test_non_string_input():
     assert not detect_emergency(12345).is_emergency  # type: ignore[arg-type]
+
+
+def test_new_sentences_are_not_duplicates():
+    texts = [t for t, _ in CATEGORY_POSITIVES] + CATEGORY_NEGATIVES
+    assert len(texts) == len(set(texts))
+    older = {t for t, _ in POSITIVES + VARIANTS + MORE_POSITIVES} | set(HARD_NEGATIVES + MORE_HARD_NEGATIVES)
+    assert not older & set(texts)
+
+
+def test_after_a_cue_a_story_is_not_generic():
+    # "追尾后怎么处理" is a question about the aftermath, "追尾后对方打人" tells what happened next
+    assert not detect_emergency("追尾后怎么处理").is_emergency
+    assert detect_emergency("追尾后对方动手打人").kinds == (T, P)
+
+
+def test_extra_kinds_follow_the_text_order():
+    assert detect_emergency("出车祸了 司机卡在车里出不来 满身是血").kinds == (T, F, M)
+    assert detect_emergency("发大水了 屋里困着个老人 发高烧迷迷糊糊的").kinds == (F, M)
+
+
+def test_new_frames_are_reported():
+    stale = detect_emergency("后山滑坡冲垮了两间房 都半年了还没人清理")
+    assert not stale.is_emergency and "past" in stale.suppressed_by
+    rumour = detect_emergency("群里都在传隔壁村山洪冲走了好几个人 咱这边会不会有事 到底是不是真的")
+    assert not rumour.is_emergency and "media" in rumour.suppressed_by
+
+
+def test_present_overrides_a_stale_or_rumour_frame():
+    # an old landslide, but people are trapped right now
+    assert detect_emergency("滑坡半年了没人清理 今天又塌了 有人被埋 快来").kinds == (F,)
