@@ -69,6 +69,11 @@ def emergency_reply(kinds: Optional[Iterable[str]] = None) -> str:
         numbers = "，".join(f"{EMERGENCY_NUMBERS[k][0]}（{EMERGENCY_NUMBERS[k][1]}）" for k in ordered)
         first = f"请立即拨打 {numbers}！" if len(ordered) == 1 else f"请立即拨打以下电话：{numbers}！"
         advice = [_SAFETY_ADVICE[k] for k in ordered]
+        others = [k for k in KIND_ORDER if k not in ordered]
+        # the lexicon can miss a second kind (a crash with a wounded person): every other
+        # number stays one glance away, after the one that matters first
+        advice.append("如情况还涉及其他险情，也可拨打：" + "，".join(
+            f"{EMERGENCY_NUMBERS[k][0]}（{EMERGENCY_NUMBERS[k][1]}）" for k in others) + "。")
     return "\n".join([first, *advice, _NOT_AN_ORDER])
 
 

@@ -158,3 +158,11 @@ def test_cross_region_unknown(place):
 def test_cross_region_unknown_name_is_repeated():
     text = cross_region_reply("某某地方")
     assert "某某地方" in text and "第二十三条" in text
+
+
+def test_every_number_stays_in_reach_after_the_detected_one():
+    text = emergency_reply(["traffic"])
+    first_line, rest = text.split("\n", 1)
+    assert "122" in first_line and "120" not in first_line
+    for number in ("110", "119", "120"):
+        assert number in rest
