@@ -6,7 +6,7 @@ import uuid
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import order_fields as f
@@ -72,3 +72,32 @@ class ActionCancelOrderForm(Action):
             events += reset_order_events()
             events.append(SlotSet("requested_slot", None))
         return events
+
+
+def _without_entities(tracker: Tracker) -> str:
+    """The latest text with its entity spans (names, phones, places) cut out."""
+    text = latest_text(tracker)
+    spans = sorted(
+        (e.get("start"), e.get("end"))
+        for e in (tracker.latest_message or {}).get("entities", [])
+        if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+    )
+    for start, end in reversed(spans):
+        text = text[:start] + text[end:]
+    return text
+
+
+class ActionHandleInform(Action):
+    """A detail given outside any form. When the message also describes a problem
+    ("小区停水两天了，我叫刘芳，电话…"), it is a request: the order form starts as 求助,
+    the most common order type, keeping every detail. Otherwise the bot asks what the matter is."""
+
+    def name(self) -> Text:
+        return "action_handle_inform"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not f.has_substance(_without_entities(tracker), minimum=8):
+            dispatcher.utter_message(response="utter_ask_what_matter")
+            return []
+        events = await ActionStartOrder().run(dispatcher, tracker, domain)
+        return events + [FollowupAction("order_form")]

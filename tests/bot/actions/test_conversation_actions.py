@@ -92,3 +92,23 @@ async def test_a_name_inside_the_matter_is_not_the_contact(domain, dispatcher):
     assert slot_events(await ActionStartOrder().run(dispatcher, praise, domain))["contact_name"] is None
     own = make_tracker("我叫刘芳，我们小区停水两天了", "request_help", entities=[{"entity": "person_name", "value": "刘芳"}])
     assert slot_events(await ActionStartOrder().run(dispatcher, own, domain))["contact_name"] == "刘芳"
+
+
+async def test_a_bare_detail_outside_a_form_asks_what_the_matter_is(domain, dispatcher):
+    from bot.actions.order_start import ActionHandleInform
+
+    tracker = make_tracker("商州区", "inform", entities=[{"entity": "district", "value": "商州区", "start": 0, "end": 3}])
+    assert await ActionHandleInform().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages[-1]["response"] == "utter_ask_what_matter"
+
+
+async def test_a_detail_with_a_problem_starts_a_help_request(domain, dispatcher):
+    from bot.actions.order_start import ActionHandleInform
+
+    text = "我们小区停水两天了一直没人管，我叫刘芳，电话15191401234"
+    entities = [{"entity": "person_name", "value": "刘芳", "start": 17, "end": 19},
+                {"entity": "phone", "value": "15191401234", "start": 22, "end": 33}]
+    events = await ActionHandleInform().run(dispatcher, make_tracker(text, "inform", entities=entities), domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "order_form"
+    slots = slot_events(events)
+    assert slots["order_type"] == "求助" and slots["contact_phone"] == "15191401234" and slots["contact_name"] == "刘芳"
