@@ -21,6 +21,20 @@ from bot.screening import cross_region_reply, find_district, find_other_region, 
 SERVED = "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区（商丹园区）"
 
 
+def _details_in_passing(tracker: Tracker, text: str, phone: bool = False) -> Dict[str, Any]:
+    """District (and phone) found in a free-text answer, for slots still empty."""
+    found: Dict[str, Any] = {}
+    if not tracker.get_slot("district"):
+        district = find_district(text)
+        if district:
+            found["district"] = district
+    if phone and not tracker.get_slot("contact_phone"):
+        number = find_phone(text)
+        if number:
+            found["contact_phone"] = number
+    return found
+
+
 def _filled_this_turn(tracker: Tracker, slot: str) -> List[str]:
     """Other slots the latest message set (from entities): a sign of a correction."""
     return [name for name in tracker.slots_to_validate() if name != slot]
@@ -63,17 +77,9 @@ class ValidateOrderForm(FormValidationAction):
         if len(text) < f.MIN_DESCRIPTION_CHARS or not f.has_substance(text, minimum=3):
             dispatcher.utter_message(text="能再说具体一点吗？比如是什么问题、涉及哪个单位或地方、持续多久了。")
             return {"description": None}
-        result: Dict[Text, Any] = {"description": text}
+        result: Dict[Text, Any] = {"description": text, **_details_in_passing(tracker, text, phone=True)}
         if tracker.get_slot("order_type") == "投诉":
             result["own_rights"] = f.looks_like_own_rights(text)
-        if not tracker.get_slot("district"):
-            district = find_district(text)
-            if district:
-                result["district"] = district
-        if not tracker.get_slot("contact_phone"):
-            phone = find_phone(text)
-            if phone:
-                result["contact_phone"] = phone
         return result
 
     # ------------------------------------------------------------ district
@@ -109,12 +115,7 @@ class ValidateOrderForm(FormValidationAction):
         if len(text) > 200:
             dispatcher.utter_message(text="地址太长了，请只说具体位置，200字以内。")
             return {"address": None}
-        result: Dict[Text, Any] = {"address": text}
-        if not tracker.get_slot("district"):
-            district = find_district(text)
-            if district:
-                result["district"] = district
-        return result
+        return {"address": text, **_details_in_passing(tracker, text)}
 
     # ------------------------------------------------------------ time
     def validate_occurred_at(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
