@@ -1,0 +1,97 @@
+"""Customer-service messages (客服消息) through wechatpy, against a configurable API base URL."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import List, Optional
+
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from channels.wechat.settings import Settings
+from channels.wechat.tokens import make_token_store
+
+logger = logging.getLogger(__name__)
+
+TOKEN_ERRORS = {40001, 40014, 42001}
+# outside the 48-hour window, over the allowance, user unsubscribed / blocked, API not granted …
+UNDELIVERABLE = {
+    45015: "回复时间超过限制（48小时窗口外）",
+    45047: "客服消息下行条数超过上限",
+    43004: "需要接收者关注公众号",
+    40003: "OpenID 无效",
+    48001: "接口未授权",
+    45009: "接口调用超过限额",
+}
+
+
+@dataclass
+class Delivery:
+    ok: bool
+    errcode: Optional[int] = None
+    errmsg: str = ""
+
+
+class HotlineWeChatClient(WeChatClient):
+    """wechatpy's client with the base URL from settings and our shared token store."""
+
+    def __init__(self, settings: Settings, token_store=None) -> None:
+        super().__init__(settings.app_id, settings.app_secret, timeout=settings.http_timeout_s, auto_retry=False)
+        self.API_BASE_URL = settings.api_base_url
+        self.tokens = token_store or make_token_store(settings.redis_url, f"{settings.redis_prefix}:token:{settings.app_id}")
+
+    def _fetch(self):
+        result = self._fetch_access_token(self.API_BASE_URL + "token", {
+            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+        return result["access_token"], int(result.get("expires_in", 7200))
+
+    def fetch_access_token(self):
+        token, expires_in = self._fetch()
+        return {"access_token": token, "expires_in": expires_in}
+
+    @property
+    def access_token(self) -> str:
+        return self.tokens.get(self._fetch)
+
+    def send_text_blocking(self, openid: str, text: str) -> Delivery:
+        for attempt in range(2):
+            token = None
+            try:
+                token = self.access_token
+                self.message.send_text(openid, text)
+                return Delivery(True)
+            except WeChatClientException as exc:
+                code = int(exc.errcode) if exc.errcode is not None else None
+                if code in TOKEN_ERRORS and attempt == 0 and token:
+                    self.tokens.invalidate(token)
+                    continue
+                return Delivery(False, code, UNDELIVERABLE.get(code, str(exc.errmsg or exc)))
+            except Exception as exc:  # network errors, lock timeouts
+                return Delivery(False, None, f"{type(exc).__name__}: {exc}")
+        return Delivery(False, None, "access token rejected twice")
+
+
+class CustomerServiceSender:
+    """Sends texts to one citizen in order, off the event loop; records failures."""
+
+    def __init__(self, settings: Settings, stores, client: Optional[HotlineWeChatClient] = None) -> None:
+        self.settings = settings
+        self.stores = stores
+        self.client = client or (HotlineWeChatClient(settings) if settings.can_send else None)
+
+    async def send(self, openid: str, texts: List[str]) -> List[Delivery]:
+        results: List[Delivery] = []
+        loop = asyncio.get_running_loop()
+        for i, text in enumerate(texts):
+            if self.client is None:
+                result = Delivery(False, None, "WECHAT_APP_ID / WECHAT_APP_SECRET not set")
+            else:
+                result = await loop.run_in_executor(None, self.client.send_text_blocking, openid, text)
+            results.append(result)
+            if not result.ok:
+                # the rest would fail the same way: keep all of it for the agents
+                for rest in texts[i:]:
+                    await self.stores.record_undelivered(openid, rest, result.errcode, result.errmsg)
+                break
+        return results

@@ -1,0 +1,117 @@
+"""The Rasa input and output channel for a WeChat official account (微信公众号).
+
+credentials.yml:
+
+    channels.wechat.WeChatInput:
+      # optional, non-secret tuning; secrets come from WECHAT_* environment variables
+      reply_budget_s: 4.0
+
+Endpoint: GET/POST /webhooks/wechat/webhook (give this URL to WeChat as 服务器地址).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.wechat.api import CustomerServiceSender
+from channels.wechat.core import Answer, WeChatEndpoint
+from channels.wechat.replies import render
+from channels.wechat.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class WeChatOutput(OutputChannel):
+    """Sends bot messages outside a request (reminders, external events) as customer-service messages."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "wechat"
+
+    def __init__(self, sender: CustomerServiceSender, text_limit_bytes: int) -> None:
+        self.sender = sender
+        self.text_limit_bytes = text_limit_bytes
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        rendered = render([message], self.text_limit_bytes)
+        await self.sender.stores.save_options(recipient_id, rendered.options)
+        if rendered.texts:
+            await self.sender.send(recipient_id, rendered.texts)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+
+class _Collector(CollectingOutputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "wechat"
+
+
+class WeChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
+        settings = Settings.from_env().with_overrides(credentials)
+        if not settings.enabled:
+            logger.warning("WeChat channel mounted but disabled: WECHAT_TOKEN is not set (endpoint answers 503)")
+        elif not settings.can_send:
+            logger.warning("WECHAT_APP_ID / WECHAT_APP_SECRET not set: only passive replies can reach citizens")
+        return cls(settings)
+
+    def __init__(self, settings: Optional[Settings] = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self._endpoint: Optional[WeChatEndpoint] = None
+
+    @property
+    def endpoint(self) -> WeChatEndpoint:
+        # created lazily, inside Sanic's event loop (the Redis client binds to it)
+        if self._endpoint is None:
+            self._endpoint = WeChatEndpoint(self.settings)
+        return self._endpoint
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return WeChatOutput(self.endpoint.sender, self.settings.text_limit_bytes)
+
+    @staticmethod
+    def _answer(answer: Answer) -> HTTPResponse:
+        return response.text(answer.body, status=answer.status, content_type=answer.content_type)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        wechat_webhook = Blueprint(f"wechat_webhook_{id(self)}", __name__)
+
+        async def ask_bot(sender: str, text: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+            collector = _Collector()
+            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+            return collector.messages
+
+        @wechat_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.settings.enabled else "disabled"})
+
+        @wechat_webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            return self._answer(self.endpoint.handle_get(_query(request)))
+
+        @wechat_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                length = int(request.headers.get("content-length") or 0)
+            except ValueError:
+                length = 0
+            answer = await self.endpoint.handle_post(_query(request), request.body or b"", ask_bot, length)
+            return self._answer(answer)
+
+        return wechat_webhook
+
+
+def _query(request: Request) -> Dict[str, str]:
+    return {k: v[0] for k, v in request.args.items() if v}

@@ -1,0 +1,120 @@
+"""Settings of the WeChat channel, read from environment variables.
+
+Nothing secret lives in credentials.yml: the channel reads its token, AppID,
+AppSecret and EncodingAESKey from the environment. With WECHAT_TOKEN unset the
+channel is mounted but disabled: its endpoint answers 503 with a clear message,
+and Rasa starts as usual.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, Mapping, Optional
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
+
+# Non-secret values that credentials.yml may override (secrets come from the environment only).
+_OVERRIDABLE = {
+    "reply_budget_s": float,
+    "max_body_bytes": int,
+    "text_limit_bytes": int,
+    "dedupe_ttl_s": int,
+    "options_ttl_s": int,
+}
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        logger.warning("%s=%r is not a number; using %s", name, raw, default)
+        return default
+
+
+def valid_aes_key(key: str) -> bool:
+    if len(key) != 43:
+        return False
+    try:
+        return len(base64.b64decode(key + "=")) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = ""
+    app_id: str = ""
+    app_secret: str = ""
+    encoding_aes_key: str = ""
+    api_base_url: str = DEFAULT_API_BASE_URL
+    redis_url: str = ""
+    redis_prefix: str = "hotline:wechat"
+    # seconds the bot may take before we answer "success" and deliver via customer-service messages
+    reply_budget_s: float = 4.0
+    max_body_bytes: int = 64 * 1024
+    # WeChat cuts text messages at 2048 bytes (UTF-8); keep some margin
+    text_limit_bytes: int = 2000
+    dedupe_ttl_s: int = 600
+    options_ttl_s: int = 2 * 24 * 3600
+    evidence_ttl_s: int = 30 * 24 * 3600
+    http_timeout_s: float = 10.0
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        """Inbound messages are accepted only with a token to check signatures against."""
+        return bool(self.token)
+
+    @property
+    def can_decrypt(self) -> bool:
+        return bool(self.encoding_aes_key and self.app_id)
+
+    @property
+    def can_send(self) -> bool:
+        """Customer-service (asynchronous) messages need AppID and AppSecret."""
+        return bool(self.app_id and self.app_secret)
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        env = os.environ if env is None else env
+        aes_key = env.get("WECHAT_ENCODING_AES_KEY", "").strip()
+        if aes_key and not valid_aes_key(aes_key):
+            logger.error("WECHAT_ENCODING_AES_KEY is not a 43-character EncodingAESKey; safe mode is off")
+            aes_key = ""
+        base_url = env.get("WECHAT_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+        if not base_url.endswith("/"):
+            base_url += "/"
+        prefix = env.get("WECHAT_REDIS_PREFIX", "").strip() or f"{env.get('REDIS_KEY_PREFIX', 'hotline')}:wechat"
+        defaults = cls()
+        return cls(
+            token=env.get("WECHAT_TOKEN", "").strip(),
+            app_id=env.get("WECHAT_APP_ID", "").strip(),
+            app_secret=env.get("WECHAT_APP_SECRET", "").strip(),
+            encoding_aes_key=aes_key,
+            api_base_url=base_url,
+            redis_url=env.get("REDIS_URL", "").strip(),
+            redis_prefix=prefix,
+            reply_budget_s=_float(env, "WECHAT_REPLY_BUDGET_S", defaults.reply_budget_s),
+            max_body_bytes=int(_float(env, "WECHAT_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            text_limit_bytes=int(_float(env, "WECHAT_TEXT_LIMIT_BYTES", defaults.text_limit_bytes)),
+            dedupe_ttl_s=int(_float(env, "WECHAT_DEDUPE_TTL_S", defaults.dedupe_ttl_s)),
+            http_timeout_s=_float(env, "WECHAT_HTTP_TIMEOUT_S", defaults.http_timeout_s),
+        )
+
+    def with_overrides(self, credentials: Optional[Mapping[str, Any]]) -> "Settings":
+        """Non-secret tuning from credentials.yml; secrets given there are ignored with a warning."""
+        changes: Dict[str, Any] = {}
+        for key, value in (credentials or {}).items():
+            if key in _OVERRIDABLE and value is not None:
+                changes[key] = _OVERRIDABLE[key](value)
+            elif key in ("token", "app_id", "app_secret", "encoding_aes_key", "appid", "secret"):
+                logger.warning("credentials.yml: wechat.%s is ignored; set it as an environment variable", key)
+        return replace(self, **changes) if changes else self

@@ -1,0 +1,216 @@
+"""The channel's request handling against a fake bot and the fake WeChat API (loopback)."""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Dict, List
+
+import httpx
+import pytest
+import xmltodict
+
+from channels.wechat import texts
+from channels.wechat.api import CustomerServiceSender, HotlineWeChatClient
+from channels.wechat.core import WeChatEndpoint
+from channels.wechat.settings import Settings
+from channels.wechat.stores import MemoryBackend, Stores
+from tests.channels.wechat.wechat_peers import ACCOUNT, AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, WeChatServer
+
+
+@pytest.fixture
+def api():
+    fake = FakeWeChatApi()
+    yield fake
+    fake.close()
+
+
+class Bot:
+    """Answers like the Rasa bot would: echoes, optionally slowly, with buttons on request."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.received: List[str] = []
+        self.metadata: List[Dict[str, Any]] = []
+
+    async def __call__(self, sender: str, text: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+        self.received.append(text)
+        self.metadata.append(metadata)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if text == "按钮":
+            return [{"recipient_id": sender, "text": "办理完成后需要承办单位回复您吗？",
+                     "buttons": [{"title": "需要回复", "payload": "/affirm"}, {"title": "不用回复", "payload": "/deny"}]}]
+        if text == "长":
+            return [{"recipient_id": sender, "text": "这是一句很长的说明。" * 100}]
+        return [{"recipient_id": sender, "text": f"收到：{text}"}]
+
+
+def make_endpoint(api: FakeWeChatApi, budget: float = 2.0, **kw) -> WeChatEndpoint:
+    settings = Settings(token=TOKEN, app_id=APP_ID, app_secret=APP_SECRET, encoding_aes_key=AES_KEY,
+                        api_base_url=api.url, reply_budget_s=budget, **kw)
+    return WeChatEndpoint(settings, stores=Stores(MemoryBackend(), "t"))
+
+
+class Sim(WeChatServer):
+    """Builds the same requests as WeChatServer but hands them to the endpoint directly."""
+
+    def __init__(self):
+        super().__init__("http://unused")
+
+    def plain(self, xml: str):
+        return self.query(), xml.encode()
+
+    def aes(self, xml: str, compatible: bool = False):
+        q = self.query()
+        enc = xmltodict.parse(self.crypto.encrypt_message(xml, q["nonce"], q["timestamp"]))["xml"]
+        fields = dict(xmltodict.parse(xml)["xml"]) if compatible else {"ToUserName": ACCOUNT}
+        fields["Encrypt"] = enc["Encrypt"]
+        body = xmltodict.unparse({"xml": fields}, full_document=False).encode()
+        return dict(q, encrypt_type="aes", msg_signature=enc["MsgSignature"], openid="o"), body
+
+    def content(self, answer) -> str:
+        return self.open_reply(httpx.Response(answer.status, text=answer.body))
+
+
+@pytest.fixture
+def sim():
+    return Sim()
+
+
+async def test_url_verification(api, sim):
+    ep = make_endpoint(api)
+    q = dict(sim.query(), echostr="5837397230")
+    assert ep.handle_get(q).body == "5837397230"
+    assert ep.handle_get(dict(q, signature="0" * 40)).status == 403
+
+
+async def test_disabled_channel_answers_503(api, sim):
+    ep = WeChatEndpoint(Settings(), stores=Stores(MemoryBackend(), "t"))
+    assert ep.handle_get(dict(sim.query(), echostr="x")).status == 503
+    answer = await ep.handle_post(*sim.plain(sim.text("o", "你好")), Bot())
+    assert answer.status == 503 and "WECHAT_TOKEN" in answer.body
+
+
+@pytest.mark.parametrize("mode", ["plain", "aes", "compatible"])
+async def test_passive_reply_in_every_mode(api, sim, mode):
+    ep, bot = make_endpoint(api), Bot()
+    xml = sim.text("o-1", "路灯坏了😀")
+    query, body = sim.plain(xml) if mode == "plain" else sim.aes(xml, compatible=mode == "compatible")
+    answer = await ep.handle_post(query, body, bot)
+    assert answer.status == 200
+    if mode != "plain":
+        assert "<Encrypt>" in answer.body
+    assert sim.content(answer) == "收到：路灯坏了😀"
+    assert bot.received == ["路灯坏了😀"] and api.sent == []
+
+
+async def test_rejections_never_reach_the_bot(api, sim):
+    ep, bot = make_endpoint(api, max_body_bytes=4096), Bot()
+    query, body = sim.plain(sim.text("o", "你好"))
+    assert (await ep.handle_post(dict(query, signature="f" * 40), body, bot)).status == 403
+    query, body = sim.aes(sim.text("o", "你好"))
+    assert (await ep.handle_post(dict(query, msg_signature="0" * 40), body, bot)).status == 403
+    assert (await ep.handle_post(sim.query(), b"<xml><Content>broken", bot)).status == 400
+    assert (await ep.handle_post(sim.query(), b"<xml><Content>x</Content></xml>", bot)).status == 400
+    big = sim.text("o", "很" * 5000).encode()
+    assert (await ep.handle_post(sim.query(), big, bot)).status == 413
+    assert (await ep.handle_post(sim.query(), b"<xml/>", bot, content_length=10**7)).status == 413
+    assert bot.received == []
+
+
+async def test_retries_are_processed_once(api, sim):
+    ep, bot = make_endpoint(api), Bot()
+    xml = sim.text("o-2", "我要投诉")
+    first = await ep.handle_post(*sim.plain(xml), bot)
+    again = [await ep.handle_post(*sim.aes(xml), bot) for _ in range(3)]
+    assert sim.content(first) == "收到：我要投诉"
+    # WeChat retries only when it missed the answer: the stored answer again, the bot is not asked again
+    assert [sim.content(a) for a in again] == ["收到：我要投诉"] * 3
+    assert bot.received == ["我要投诉"] and api.sent == []
+    # events have no MsgId: sender + CreateTime
+    event = sim.xml("o-2", "event", create_time=1700000000, Event="subscribe")
+    assert texts.WELCOME == sim.content(await ep.handle_post(*sim.plain(event), bot))
+    assert texts.WELCOME == sim.content(await ep.handle_post(*sim.plain(event), bot))
+
+
+async def test_retry_while_in_progress_moves_the_answer_to_customer_service(api, sim):
+    ep, bot = make_endpoint(api, budget=2.0), Bot(delay=0.3)
+    xml = sim.text("o-8", "路灯不亮")
+    original = asyncio.create_task(ep.handle_post(*sim.plain(xml), bot))
+    await asyncio.sleep(0.1)
+    retry = await ep.handle_post(*sim.plain(xml), bot)
+    assert retry.body == "success"
+    assert (await original).body == "success"  # WeChat stopped waiting for it
+    await ep.drain()
+    assert api.texts_to("o-8") == ["收到：路灯不亮"] and bot.received == ["路灯不亮"]
+
+
+async def test_slow_bot_gets_success_then_customer_service_message(api, sim):
+    ep, bot = make_endpoint(api, budget=0.2), Bot(delay=0.6)
+    answer = await ep.handle_post(*sim.aes(sim.text("o-3", "停水了")), bot)
+    assert answer.body == "success" and api.sent == []
+    await ep.drain()
+    assert api.texts_to("o-3") == ["收到：停水了"]
+    assert ep.stats["async"] == 1 and api.token_fetches == 1
+
+
+async def test_long_reply_passive_first_part_rest_as_customer_service(api, sim):
+    ep, bot = make_endpoint(api, text_limit_bytes=600), Bot()
+    answer = await ep.handle_post(*sim.plain(sim.text("o-4", "长")), bot)
+    await ep.drain()
+    first, rest = sim.content(answer), api.texts_to("o-4")
+    assert first.endswith("。") and len(first.encode()) <= 600 and rest
+    assert first + "".join(rest) == "这是一句很长的说明。" * 100
+
+
+async def test_out_of_window_is_recorded_undelivered(api, sim):
+    ep, bot = make_endpoint(api, budget=0.1), Bot(delay=0.3)
+    api.out_of_window.add("o-5")
+    assert (await ep.handle_post(*sim.plain(sim.text("o-5", "你好")), bot)).body == "success"
+    await ep.drain()
+    undelivered = await ep.stores.undelivered()
+    assert undelivered == [dict(undelivered[0], sender="o-5", text="收到：你好", errcode=45015)]
+
+
+async def test_expired_access_token_is_refreshed_once(api):
+    settings = Settings(token=TOKEN, app_id=APP_ID, app_secret=APP_SECRET, api_base_url=api.url)
+    client = HotlineWeChatClient(settings)
+    assert client.send_text_blocking("o", "一").ok
+    api.current_token = "rotated-elsewhere"  # WeChat invalidated our token
+    assert client.send_text_blocking("o", "二").ok
+    assert api.token_fetches == 2 and api.texts_to("o") == ["一", "二"]
+
+
+async def test_missing_app_secret_records_undelivered():
+    stores = Stores(MemoryBackend(), "t")
+    sender = CustomerServiceSender(Settings(token=TOKEN), stores)
+    results = await sender.send("o", ["a", "b"])
+    assert not results[0].ok and len(await stores.undelivered()) == 2
+
+
+async def test_numbered_options_answered_with_a_digit(api, sim):
+    ep, bot = make_endpoint(api), Bot()
+    answer = await ep.handle_post(*sim.plain(sim.text("o-6", "按钮")), bot)
+    assert "1. 需要回复\n2. 不用回复" in sim.content(answer)
+    await ep.handle_post(*sim.plain(sim.text("o-6", "2")), bot)
+    await ep.handle_post(*sim.plain(sim.text("o-6", "2")), bot)  # options were cleared: plain text now
+    assert bot.received == ["按钮", "/deny", "2"]
+
+
+async def test_other_message_types(api, sim):
+    ep, bot = make_endpoint(api), Bot()
+    img = sim.xml("o-7", "image", PicUrl="http://127.0.0.1/p.jpg", MediaId="media-9")
+    assert sim.content(await ep.handle_post(*sim.plain(img), bot)) == texts.IMAGE_RECEIVED
+    voice = sim.xml("o-7", "voice", MediaId="v", Format="amr")
+    assert sim.content(await ep.handle_post(*sim.plain(voice), bot)) == texts.VOICE_NOT_RECOGNISED
+    voice = sim.xml("o-7", "voice", MediaId="v", Format="amr", Recognition="小区停电了")
+    assert sim.content(await ep.handle_post(*sim.plain(voice), bot)) == "收到：小区停电了"
+    loc = sim.xml("o-7", "location", Location_X="33.8", Location_Y="109.9", Scale="15", Label="商洛市商州区北新街")
+    assert "商州区北新街" in sim.content(await ep.handle_post(*sim.plain(loc), bot))
+    click = sim.xml("o-7", "event", Event="CLICK", EventKey="REPORT")
+    assert sim.content(await ep.handle_post(*sim.plain(click), bot)) == "收到：我要反映问题"
+    unsub = sim.xml("o-7", "event", create_time=int(time.time()) + 5, Event="unsubscribe")
+    assert (await ep.handle_post(*sim.plain(unsub), bot)).body == "success"
+    assert bot.received == ["小区停电了", "我的位置在商洛市商州区北新街", "我要反映问题"]
+    # the image is kept and travels with the citizen's next messages as evidence
+    assert bot.metadata[-1]["evidence"][0]["media_id"] == "media-9"
