@@ -5,7 +5,7 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: setup train run test bench lock clean help
 
 help:
-	@echo "make run    install, build, train when needed, start Rasa (5005), actions (5055), gateway (8000)"
+	@echo "make run    install, build, train when needed, start Rasa (5005), actions (5055), gateway (8000), knowledge base (8100)"
 	@echo "make test   the same setup, then the whole test suite"
 	@echo "make bench  benchmarks (bench/), figures go into the README"
 
@@ -14,6 +14,7 @@ setup:
 
 train: setup
 	@scripts/train_if_changed.sh
+	@scripts/build_kb_index.sh
 
 run: train
 	@scripts/ensure_env.sh

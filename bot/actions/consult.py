@@ -7,12 +7,25 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import kb_client
 from bot.actions import order_fields as f
 from bot.actions.tracker_utils import latest_text
 
+OFFER_BUTTONS = [{"title": "需要登记", "payload": "/affirm"}, {"title": "解决了", "payload": "/deny"}]
+MAX_SUGGESTIONS = 3
+
+
+def _with_entries_shown(question: str, hits: List[kb_client.KBHit]) -> str:
+    """The question of a later 咨询 order, with the knowledge-base entries already shown."""
+    shown = "；".join(f"{h.id} {h.question}" for h in hits)
+    text = f"{question}\n（已提供的知识库答复：{shown}）" if shown else question
+    return text[: f.MAX_DESCRIPTION_CHARS]
+
 
 class ActionAnswerConsult(Action):
-    """Until the knowledge-base service is configured (KB_URL), every consultation is
+    """Answers from the knowledge-base service (KB_URL): a confident entry is given with
+    its department; close candidates are offered as "您是不是想问"; either way a 咨询
+    order stays on offer. With no good entry, or no service, the consultation is
     honestly declined and offered as a 咨询 order (第十一条(一))."""
 
     def name(self) -> Text:
@@ -20,10 +33,37 @@ class ActionAnswerConsult(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         question = f.clean(latest_text(tracker))[: f.MAX_DESCRIPTION_CHARS]
+        days = f.deadline_days("咨询")
+        result = await kb_client.search(question, k=MAX_SUGGESTIONS, channel=tracker.get_latest_input_channel() or "")
+
+        if result is not None and result.zone == "answer":
+            best = result.hits[0]
+            dispatcher.utter_message(text=f"{best.answer}\n（答复单位：{best.department}）" if best.department
+                                     else best.answer)
+            dispatcher.utter_message(
+                text=f"这个答复解决您的问题了吗？没解决的话可以为您登记咨询工单（{days}个工作日内答复），需要登记吗？",
+                buttons=OFFER_BUTTONS,
+            )
+            return [SlotSet("pending_offer", "consult_order"),
+                    SlotSet("consult_question", _with_entries_shown(question, [best]))]
+
+        if result is not None and result.zone == "suggest":
+            candidates = result.hits[:MAX_SUGGESTIONS]
+            dispatcher.utter_message(
+                text="您是不是想问：",
+                buttons=[{"title": h.question, "payload": h.question} for h in candidates],
+            )
+            dispatcher.utter_message(
+                text=f"如果都不是，可以为您登记咨询工单（{days}个工作日内答复），需要登记吗？",
+                buttons=[OFFER_BUTTONS[0], {"title": "不用了", "payload": "/deny"}],
+            )
+            return [SlotSet("pending_offer", "consult_order"),
+                    SlotSet("consult_question", _with_entries_shown(question, candidates))]
+
         dispatcher.utter_message(
             text=(
                 "这个问题我暂时没法给您准确的答复。可以为您登记一个咨询工单，"
-                f"由承办单位在{f.deadline_days('咨询')}个工作日内答复您，需要登记吗？"
+                f"由承办单位在{days}个工作日内答复您，需要登记吗？"
             ),
             buttons=[{"title": "需要登记", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}],
         )

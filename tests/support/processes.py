@@ -146,3 +146,22 @@ def _psql(sql: str) -> None:
                             capture_output=True, text=True, timeout=30)
     if result.returncode != 0:
         raise RuntimeError(f"psql failed ({sql}): {result.stderr.strip()} — is PostgreSQL up? scripts/ensure_services.sh starts it")
+
+
+def build_kb_index(source: Path, out: Path, timeout: float = 300) -> None:
+    """Builds a knowledge-base index with the service venv (works from either venv)."""
+    result = subprocess.run([str(SVC_VENV / "python"), "-m", "kb_index", "build", str(source), str(out)],
+                            cwd=ROOT, env=_base_env(), capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"kb_index build failed:\n{result.stderr}")
+
+
+def start_kb_service(index_dir: Path, port: Optional[int] = None, token: Optional[str] = None,
+                     gaps_db: Optional[Path] = None, extra_env: Optional[Dict[str, str]] = None) -> Proc:
+    """The knowledge-base search service (`python -m kb_index serve`) on an existing index."""
+    port = port or free_port()
+    env = {"KB_RELOAD_CHECK_S": "0.2", "KB_LOG_LEVEL": "warning", **(extra_env or {})}
+    env["KB_API_TOKEN"] = token or ""
+    env["KB_GAPS_DB"] = str(gaps_db or Path(index_dir).parent / f"kb_gaps-{port}.sqlite3")
+    return start("kb", [SVC_VENV / "python", "-m", "kb_index", "serve", "--index", index_dir, "--port", port],
+                 port, "/health", env=env, timeout=60)

