@@ -188,6 +188,20 @@ def looks_like_own_rights(text: Any) -> bool:
     return bool(_OWN_RIGHTS.search(clean(text)))
 
 
+_NOT_SOLVED = re.compile(r"(没解决|没有解决|不解决|没能解决|不对|没用|不管用|不是我问的|不是这个|答非所问|没说清|还是不知道|还是不懂|不明白)")
+_SOLVED = re.compile(r"(^|[^没不])(解决了|明白了|知道了|清楚了|懂了|有用)")
+
+
+def says_not_solved(text: Any) -> bool:
+    """"没解决" / "不对" after a knowledge-base answer: the citizen still needs help."""
+    return bool(_NOT_SOLVED.search(clean(text)))
+
+
+def says_solved(text: Any) -> bool:
+    text = clean(text)
+    return bool(_SOLVED.search(text)) and not _NOT_SOLVED.search(text)
+
+
 _CORRECTION = re.compile(r"(写错|错了|改成|改为|改一下|不对|应该是|更正|更改|重新填|搞错|弄错|说错)")
 
 

@@ -34,7 +34,8 @@ class ActionStartOrder(Action):
         intent = latest_intent(tracker)
         text = f.clean(latest_text(tracker))
         keep: Dict[str, Any] = {}
-        if tracker.get_slot("pending_offer") == "consult_order" and intent == "affirm":
+        accepted = intent == "affirm" or f.says_not_solved(text)
+        if tracker.get_slot("pending_offer") == "consult_order" and accepted:
             keep["order_type"] = "咨询"
             keep["description"] = tracker.get_slot("consult_question")
         else:
@@ -61,6 +62,10 @@ class ActionCancelOrderForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         offer = tracker.get_slot("pending_offer")
+        if offer == "consult_order" and f.says_not_solved(latest_text(tracker)):
+            # "没解决" is read as a "no", but it means the answer did not help: offer accepted
+            events = await ActionStartOrder().run(dispatcher, tracker, domain)
+            return events + [FollowupAction("order_form")]
         if offer == "consult_order":
             dispatcher.utter_message(response="utter_consult_declined")
         elif offer == "withdraw":

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import order_fields as f
 from bot.actions.gateway_client import GatewayClient, GatewayError, GatewayRejected
 from bot.actions.order_submit import format_due
-from bot.actions.tracker_utils import first_entity
+from bot.actions.tracker_utils import first_entity, latest_text
 
 BUSY = "工单系统暂时繁忙，请稍后再试，或拨打12345热线电话查询。"
 OPEN_STATUSES = {"received"}
@@ -69,8 +69,12 @@ class ActionPrepareWithdraw(Action):
         return "action_prepare_withdraw"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        client = GatewayClient()
         order_no = first_entity(tracker, "order_no")
+        if not order_no and tracker.get_slot("pending_offer") == "consult_order" and f.says_solved(latest_text(tracker)):
+            # "解决了" right after a knowledge-base answer is no withdrawal: the answer helped
+            dispatcher.utter_message(text="太好了，能帮上忙就好。还有其他问题可以随时问我。")
+            return [SlotSet("pending_offer", None), SlotSet("consult_question", None)]
+        client = GatewayClient()
         try:
             if order_no:
                 order = await own_order(client, str(order_no).upper(), tracker.sender_id)

@@ -112,3 +112,19 @@ async def test_a_detail_with_a_problem_starts_a_help_request(domain, dispatcher)
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "order_form"
     slots = slot_events(events)
     assert slots["order_type"] == "求助" and slots["contact_phone"] == "15191401234" and slots["contact_name"] == "刘芳"
+
+
+async def test_not_solved_after_an_answer_accepts_the_consult_order(domain, dispatcher):
+    tracker = make_tracker("没解决", "deny", slots={"pending_offer": "consult_order", "consult_question": "公积金怎么提取"})
+    events = await ActionCancelOrderForm().run(dispatcher, tracker, domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "order_form"
+    assert slot_events(events)["order_type"] == "咨询"
+
+
+async def test_solved_after_an_answer_is_not_a_withdrawal(domain, dispatcher):
+    from bot.actions.order_status import ActionPrepareWithdraw
+
+    tracker = make_tracker("解决了 谢谢", "withdraw_order", slots={"pending_offer": "consult_order"})
+    events = slot_events(await ActionPrepareWithdraw().run(dispatcher, tracker, domain))
+    assert events == {"pending_offer": None, "consult_question": None}
+    assert "帮上忙" in texts(dispatcher)
