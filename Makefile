@@ -28,8 +28,12 @@ bench: train
 
 # Re-pin the full dependency sets after changing requirements/*.in
 lock:
-	.venv/rasa/bin/pip install -r requirements/rasa.in && .venv/rasa/bin/pip freeze --exclude-editable > requirements/rasa.txt
-	.venv/svc/bin/pip install -r requirements/svc.in && .venv/svc/bin/pip freeze --exclude-editable > requirements/svc.txt
+	.venv/rasa/bin/pip install -r requirements/rasa.in
+	{ echo "# Full pins of .venv/rasa (Python 3.10). Regenerate with \`make lock\` after editing rasa.in."; \
+	  .venv/rasa/bin/pip freeze --exclude-editable; } > requirements/rasa.txt
+	.venv/svc/bin/pip install -r requirements/svc.in
+	{ echo "# Full pins of .venv/svc (Python >= 3.11). Regenerate with \`make lock\` after editing svc.in."; \
+	  .venv/svc/bin/pip freeze --exclude-editable; } > requirements/svc.txt
 
 clean:
 	rm -rf models var .pytest_cache
