@@ -13,11 +13,13 @@ from gateway import __version__
 from gateway.api.deps import require_token
 from gateway.api.errors import install_exception_handlers
 from gateway.api.middleware import BodySizeLimitMiddleware
-from gateway.api.routes import health, orders
-from gateway.core.config import Settings, resolve_api_token
+from gateway.api.routes import events, health, orders, reports, routing
+from gateway.core.config import Settings, load_token_registry
 from gateway.core.db import Database
-from gateway.core.security import TokenChecker
 from gateway.core.workdays import WorkdayCalendar
+from gateway.services.orders import utcnow
+from gateway.services.outbox import OutboxWorker
+from gateway.services.routing import RoutingTableStore
 
 logger = logging.getLogger("gateway")
 
@@ -42,9 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             await anyio.to_thread.run_sync(upgrade, settings.database_url)
         logger.info("order gateway ready (database backend: %s)", database.backend)
+        worker = None
+        if settings.upstream_url:
+            worker = OutboxWorker(database.sessionmaker, settings, lambda: app.state.clock())
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             database.dispose()
 
     app = FastAPI(
@@ -56,13 +64,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.calendar = WorkdayCalendar(settings.holidays_file)
-    app.state.token_checker = TokenChecker(resolve_api_token(settings))
+    app.state.token_registry = load_token_registry(settings)
+    app.state.clock = utcnow
+    app.state.routing = RoutingTableStore(settings.routing_file)
 
     install_exception_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)])
     api.include_router(orders.router)
+    api.include_router(events.router)
+    api.include_router(routing.router)
+    api.include_router(reports.router)
     app.include_router(health.router)
     app.include_router(api)
     return app

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -33,6 +34,8 @@ NAMING_CONVENTION = {
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+# Nullable JSON columns: Python None is SQL NULL (not the JSON literal null).
+JSONOptional = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -90,6 +93,34 @@ class Order(Base):
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     withdraw_reason: Mapped[str | None] = mapped_column(String(200))
+    # revision 0002: classification, urgency, handling units, intake context
+    category: Mapped[str | None] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    lead_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    co_units: Mapped[list[str] | None] = mapped_column(JSONOptional)
+    accept_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONOptional)
+    source_conversation: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONOptional)
+    knowledge_items: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONOptional)
+    # revision 0003: lifecycle
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # status to go back to when a return/extension request is decided
+    resume_status: Mapped[str | None] = mapped_column(String(32))
+    pending_request: Mapped[dict[str, Any] | None] = mapped_column(JSONOptional)
+    reply: Mapped[dict[str, Any] | None] = mapped_column(JSONOptional)
+    satisfaction: Mapped[str | None] = mapped_column(String(8))
+    satisfaction_comment: Mapped[str | None] = mapped_column(String(500))
+    extension_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    return_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    reopen_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    # revision 0004: routing decision taken at intake (第十一条)
+    route_rule: Mapped[str | None] = mapped_column(String(16))
+    route_unit: Mapped[str | None] = mapped_column(String(64))
+    route_co_units: Mapped[list[str] | None] = mapped_column(JSONOptional)
+    route_reason: Mapped[str | None] = mapped_column(String(500))
 
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", order_by="OrderEvent.id", viewonly=True
@@ -139,3 +170,45 @@ class OrderNoCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+class DirectAnswer(Base):
+    """A request answered without an order (直接解答: knowledge base, bot or agent)."""
+
+    __tablename__ = "direct_answers"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(16))
+    knowledge_item_id: Mapped[str | None] = mapped_column(String(128))
+    conversation_id: Mapped[str | None] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(200))
+
+
+class PersonalDataRead(Base):
+    """Audit log: who read which order's personal data, when (第二十四条, 第三十二条)."""
+
+    __tablename__ = "personal_data_reads"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    order_no: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """Transactional outbox: one row per order to forward upstream, written with the order."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    order_no: Mapped[str] = mapped_column(String(32), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))

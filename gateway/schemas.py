@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -17,7 +17,17 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from gateway.domain import DISTRICTS, Channel, OrderStatus, OrderType, normalise_district
+from gateway.domain import (
+    DISTRICTS,
+    Category,
+    Channel,
+    OrderStatus,
+    OrderType,
+    Satisfaction,
+    Speaker,
+    Timeliness,
+    normalise_district,
+)
 
 # Control characters (Unicode Cc) except TAB and LF are removed from stored text.
 _CONTROL_CHARS = re.compile(r"[\x01-\x08\x0b-\x1f\x7f-\x9f]")
@@ -38,7 +48,42 @@ FIELD_LABELS: dict[str, str] = {
     "anonymous": "是否匿名",
     "reply_required": "是否需要回复",
     "conversation_id": "会话标识",
-    "reason": "撤单原因",
+    "category": "热点分类",
+    "urgent": "是否紧急",
+    "attachments": "附件",
+    "source_conversation": "来源对话",
+    "knowledge_items": "已展示的知识库条目",
+    "name": "名称",
+    "url": "链接",
+    "content_type": "文件类型",
+    "size": "文件大小",
+    "speaker": "发言方",
+    "text": "内容",
+    "at": "时间",
+    "id": "条目标识",
+    "title": "标题",
+    "kind": "操作类型",
+    "lead_unit": "主办单位",
+    "co_units": "会办单位",
+    "note": "备注",
+    "legal_basis": "退单依据",
+    "suggested_unit": "建议承办单位",
+    "refusal_case": "不同意退单情形",
+    "requested_due_date": "申请延期至",
+    "citizen_consent": "服务对象是否同意",
+    "due_date": "批准的办结日期",
+    "handled_on": "办理时间",
+    "handling_unit": "具体办理事项单位",
+    "handler": "具体经办人",
+    "result": "办理结果",
+    "citizen_reply": "回复服务对象情况",
+    "replied_at": "回复时间",
+    "content": "回复内容",
+    "no_reply_note": "未回复说明",
+    "recovered_loss": "挽回损失情况",
+    "satisfaction": "满意度",
+    "comment": "评价内容",
+    "reason": "原因",
     "status": "状态",
     "limit": "每页数量",
     "offset": "偏移量",
@@ -143,6 +188,54 @@ ContactPhone = Annotated[
 ]
 
 
+def _http_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s]+", value, flags=re.IGNORECASE):
+        raise PydanticCustomError("url_invalid", "附件链接须为 http:// 或 https:// 开头的地址")
+    return value
+
+
+class Attachment(BaseModel):
+    """附件（存放在别处的文件；网关只保存其链接与说明）。"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, _text("附件名称", min_len=1, max_len=200, optional=False), Field(**_limits(1, 200))]
+    url: Annotated[
+        str, _text("附件链接", min_len=1, max_len=500, optional=False), AfterValidator(_http_url),
+        Field(**_limits(1, 500)),
+    ]
+    content_type: Annotated[
+        str | None, _text("文件类型", min_len=1, max_len=100, optional=True), Field(**_limits(1, 100))
+    ] = None
+    size: Annotated[int | None, Field(ge=0, le=100 * 1024 * 1024, strict=True)] = None
+
+
+class ConversationTurn(BaseModel):
+    """来源对话中的一轮发言。"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: Speaker
+    text: Annotated[str, _text("对话内容", min_len=1, max_len=2000, optional=False), Field(**_limits(1, 2000))]
+    at: dt.datetime | None = None
+
+
+class KnowledgeItem(BaseModel):
+    """建单前已向群众展示的知识库条目。"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, _text("知识条目标识", min_len=1, max_len=128, optional=False), Field(**_limits(1, 128))]
+    title: Annotated[
+        str | None, _text("知识条目标题", min_len=1, max_len=200, optional=True), Field(**_limits(1, 200))
+    ] = None
+
+
+MAX_ATTACHMENTS = 10
+MAX_TURNS = 100
+MAX_KNOWLEDGE_ITEMS = 20
+
+
 class OrderCreate(BaseModel):
     """工单创建请求。"""
 
@@ -160,6 +253,15 @@ class OrderCreate(BaseModel):
     anonymous: StrictBool = False
     reply_required: StrictBool = True
     conversation_id: ConversationId = None
+    category: Category | None = Field(default=None, description="热点分类；可留空，由派单时确定")
+    urgent: StrictBool = Field(default=False, description="重大、紧急突发事项（第十二条（三））")
+    attachments: list[Attachment] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+    source_conversation: list[ConversationTurn] = Field(
+        default_factory=list, max_length=MAX_TURNS, description="建单前的对话记录（可选）"
+    )
+    knowledge_items: list[KnowledgeItem] = Field(
+        default_factory=list, max_length=MAX_KNOWLEDGE_ITEMS, description="建单前已展示的知识库条目"
+    )
 
     @model_validator(mode="after")
     def _phone_required_unless_anonymous(self) -> OrderCreate:
@@ -202,6 +304,32 @@ class OrderOut(BaseModel):
     due_at: dt.datetime = Field(description="办结期限（第十二条），当日 23:59:59")
     withdrawn_at: dt.datetime | None
     withdraw_reason: str | None
+    category: Category | None = None
+    urgent: bool = False
+    lead_unit: str | None = Field(default=None, description="主办单位（派单后）")
+    co_units: list[str] = Field(default_factory=list, description="会办单位（派单后）")
+    accept_due_at: dt.datetime | None = Field(default=None, description="签收期限（派单后 24 小时）")
+    attachments: list[Attachment] = Field(default_factory=list)
+    source_conversation: list[ConversationTurn] = Field(default_factory=list)
+    knowledge_items: list[KnowledgeItem] = Field(default_factory=list)
+    dispatched_at: dt.datetime | None = None
+    signed_at: dt.datetime | None = None
+    replied_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    timeliness: Timeliness | None = Field(default=None, description="按期办结 / 逾期办结 / 逾期未办 / 办理中")
+    timeliness_label: str | None = None
+    pending_request: dict[str, Any] | None = Field(default=None, description="待审核的退单或延期申请")
+    reply: dict[str, Any] | None = Field(default=None, description="办理结果（第二十条）")
+    satisfaction: Satisfaction | None = None
+    satisfaction_comment: str | None = None
+    extension_count: int = 0
+    return_count: int = 0
+    reopen_count: int = 0
+    route_rule: str | None = Field(default=None, description="派单规则：vertical / district / department / manual")
+    route_unit: str | None = Field(default=None, description="建议主办单位（manual 时为空，进入人工派单队列）")
+    route_co_units: list[str] = Field(default_factory=list)
+    route_reason: str | None = Field(default=None, description="派单依据")
+    notice: str | None = Field(default=None, description="给群众的提示（如重复诉求已并入原工单）")
 
 
 class OrderList(BaseModel):
@@ -222,3 +350,217 @@ class ErrorItem(BaseModel):
 class ErrorResponse(BaseModel):
     detail: str
     errors: list[ErrorItem] | None = None
+
+
+# -- lifecycle events (POST /api/v1/orders/{order_no}/events) ------------------
+UnitName = Annotated[str, _text("单位名称", min_len=1, max_len=64, optional=False), Field(**_limits(1, 64))]
+Note = Annotated[str | None, _text("备注", min_len=1, max_len=500, optional=True), Field(**_limits(1, 500))]
+RequiredReason = Annotated[str, _text("理由", min_len=2, max_len=500, optional=False), Field(**_limits(2, 500))]
+MAX_CO_UNITS = 10
+
+
+def _check_units(lead_unit: str, co_units: list[str]) -> None:
+    if lead_unit in co_units:
+        raise PydanticCustomError("units_overlap", "主办单位不能同时作为会办单位")
+    if len(set(co_units)) != len(co_units):
+        raise PydanticCustomError("units_duplicate", "会办单位不能重复")
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DispatchEvent(_Event):
+    """派单：指定主办单位（及会办单位），自派单时起计算期限。"""
+
+    kind: Literal["dispatch"]
+    lead_unit: UnitName | None = Field(default=None, description="留空则采用受理时的派单建议")
+    co_units: list[UnitName] | None = Field(default=None, max_length=MAX_CO_UNITS)
+    category: Category | None = None
+    urgent: StrictBool | None = None
+    note: Note = None
+
+    @model_validator(mode="after")
+    def _units(self) -> DispatchEvent:
+        if self.lead_unit is None and self.co_units:
+            raise PydanticCustomError("units_without_lead", "指定会办单位时须同时指定主办单位（lead_unit）")
+        if self.lead_unit is not None:
+            _check_units(self.lead_unit, self.co_units or [])
+        return self
+
+
+class SignEvent(_Event):
+    """签收（派单后 24 小时内）。"""
+
+    kind: Literal["sign"]
+    note: Note = None
+
+
+class ReturnRequestEvent(_Event):
+    """申请退单（第十四条）：须说明理由与依据，可建议转办单位。"""
+
+    kind: Literal["return_request"]
+    reason: RequiredReason
+    legal_basis: Annotated[str, _text("退单依据", min_len=2, max_len=500, optional=False), Field(**_limits(2, 500))]
+    suggested_unit: Annotated[
+        str | None, _text("建议承办单位", min_len=1, max_len=64, optional=True), Field(**_limits(1, 64))
+    ] = None
+
+
+class ReturnApproveEvent(_Event):
+    """同意退单并重新派单。"""
+
+    kind: Literal["return_approve"]
+    lead_unit: UnitName
+    co_units: list[UnitName] = Field(default_factory=list, max_length=MAX_CO_UNITS)
+    note: Note = None
+
+    @model_validator(mode="after")
+    def _units(self) -> ReturnApproveEvent:
+        _check_units(self.lead_unit, self.co_units)
+        return self
+
+
+class ReturnRejectEvent(_Event):
+    """不同意退单：注明第十四条所列情形（1–8），工单仍由原承办单位办理。"""
+
+    kind: Literal["return_reject"]
+    refusal_case: Annotated[int, Field(ge=1, le=8, strict=True)]
+    note: Note = None
+
+
+class ExtensionRequestEvent(_Event):
+    """申请延期（第十六条）：须经服务对象同意，说明具体原因。"""
+
+    kind: Literal["extension_request"]
+    reason: RequiredReason
+    requested_due_date: dt.date
+    citizen_consent: StrictBool
+
+    @model_validator(mode="after")
+    def _consent(self) -> ExtensionRequestEvent:
+        if not self.citizen_consent:
+            raise PydanticCustomError("consent_required", "申请延期须先征得服务对象同意（citizen_consent 为 true）")
+        return self
+
+
+class ExtensionApproveEvent(_Event):
+    kind: Literal["extension_approve"]
+    due_date: dt.date | None = Field(default=None, description="批准的办结日期；默认为申请的日期")
+    note: Note = None
+
+
+class ExtensionRejectEvent(_Event):
+    kind: Literal["extension_reject"]
+    reason: RequiredReason
+
+
+class CitizenReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    replied_at: dt.datetime
+    content: Annotated[str, _text("回复内容", min_len=2, max_len=1000, optional=False), Field(**_limits(2, 1000))]
+
+
+class ReplyEvent(_Event):
+    """提交办理结果、申请办结（第二十条）。"""
+
+    kind: Literal["reply"]
+    handled_on: dt.date = Field(description="办理时间（具体到日）")
+    handling_unit: UnitName = Field(description="具体办理事项单位（最后一级承办单位）")
+    handler: Annotated[str, _text("具体经办人", min_len=1, max_len=50, optional=False), Field(**_limits(1, 50))]
+    result: Annotated[str, _text("办理结果", min_len=5, max_len=2000, optional=False), Field(**_limits(5, 2000))]
+    citizen_reply: CitizenReply | None = None
+    no_reply_note: Annotated[
+        str | None, _text("未回复说明", min_len=2, max_len=200, optional=True), Field(**_limits(2, 200))
+    ] = None
+    recovered_loss: Annotated[
+        str | None, _text("挽回损失情况", min_len=1, max_len=200, optional=True), Field(**_limits(1, 200))
+    ] = None
+
+
+class ReviewApproveEvent(_Event):
+    kind: Literal["review_approve"]
+    note: Note = None
+
+
+class ReviewRejectEvent(_Event):
+    kind: Literal["review_reject"]
+    reason: RequiredReason
+
+
+class WithdrawEvent(_Event):
+    """撤单（第十八条），由话务员根据服务对象来电办理。"""
+
+    kind: Literal["withdraw"]
+    reason: Reason = None
+
+
+class ReopenEvent(_Event):
+    """重办（第二十二条）。"""
+
+    kind: Literal["reopen"]
+    reason: RequiredReason
+
+
+class FeedbackEvent(_Event):
+    """满意度回访。"""
+
+    kind: Literal["feedback"]
+    satisfaction: Satisfaction
+    comment: Annotated[str | None, _text("评价内容", min_len=1, max_len=500, optional=True), Field(**_limits(1, 500))] = None
+
+
+OrderEventRequest = Annotated[
+    DispatchEvent
+    | SignEvent
+    | ReturnRequestEvent
+    | ReturnApproveEvent
+    | ReturnRejectEvent
+    | ExtensionRequestEvent
+    | ExtensionApproveEvent
+    | ExtensionRejectEvent
+    | ReplyEvent
+    | ReviewApproveEvent
+    | ReviewRejectEvent
+    | WithdrawEvent
+    | ReopenEvent
+    | FeedbackEvent,
+    Field(discriminator="kind"),
+]
+
+
+class RoutePreviewRequest(BaseModel):
+    """派单预览：按当前派单表计算，不保存。"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: Description
+    district: District = None
+
+
+class RouteDecisionOut(BaseModel):
+    rule: str
+    lead_unit: str | None
+    co_units: list[str]
+    reason: str
+    matched: dict[str, list[str]]
+
+
+class DirectAnswerCreate(BaseModel):
+    """直接解答：诉求已当场答复（知识库或话务员），不生成工单；计入月报“直接解答”。"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel = Channel.REST
+    type: OrderType = OrderType.CONSULT
+    category: Category | None = None
+    knowledge_item_id: Annotated[
+        str | None, _text("知识条目标识", min_len=1, max_len=128, optional=True), Field(**_limits(1, 128))
+    ] = None
+    conversation_id: ConversationId = None
+
+
+class DirectAnswerOut(BaseModel):
+    id: int
+    at: dt.datetime

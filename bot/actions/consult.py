@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import kb_client
+from bot.actions.gateway_client import GatewayClient
 from bot.actions import order_fields as f
 from bot.actions.tracker_utils import latest_text
 
@@ -44,6 +45,8 @@ class ActionAnswerConsult(Action):
                 text=f"这个答复解决您的问题了吗？没解决的话可以为您登记咨询工单（{days}个工作日内答复），需要登记吗？",
                 buttons=OFFER_BUTTONS,
             )
+            await GatewayClient().record_direct_answer(
+                f.channel_of(tracker.get_latest_input_channel()), tracker.sender_id, best.id)
             return [SlotSet("pending_offer", "consult_order"),
                     SlotSet("consult_question", _with_entries_shown(question, [best]))]
 

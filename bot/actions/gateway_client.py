@@ -122,3 +122,13 @@ class GatewayClient:
             json={"sender_id": sender_id, "reason": reason},
             attempts=self.settings.gateway_attempts,
         )
+
+    async def record_direct_answer(self, channel: str, conversation_id: str, knowledge_item_id: Optional[str]) -> None:
+        """Counts a consultation answered on the spot (直接解答) in the gateway's reports; best effort."""
+        body = {"channel": channel, "type": "咨询", "conversation_id": conversation_id[:128]}
+        if knowledge_item_id:
+            body["knowledge_item_id"] = str(knowledge_item_id)[:128]
+        try:
+            await self._request("POST", "/api/v1/direct-answers", json=body, attempts=1)
+        except GatewayError as error:
+            logger.warning("direct answer not recorded: %s", error)

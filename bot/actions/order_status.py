@@ -13,7 +13,8 @@ from bot.actions.order_submit import format_due
 from bot.actions.tracker_utils import first_entity, latest_text
 
 BUSY = "工单系统暂时繁忙，请稍后再试，或拨打12345热线电话查询。"
-OPEN_STATUSES = {"received"}
+# statuses in which the citizen may still withdraw (第十八条): not yet replied, completed or withdrawn
+OPEN_STATUSES = {"received", "dispatched", "handling", "return_requested", "extension_requested"}
 
 
 def _excerpt(text: Optional[str], limit: int = 24) -> str:
@@ -80,7 +81,7 @@ class ActionPrepareWithdraw(Action):
                 order = await own_order(client, str(order_no).upper(), tracker.sender_id)
                 candidates = [order] if order else []
             else:
-                candidates = await client.list_orders(tracker.sender_id, status="received", limit=5)
+                candidates = await client.list_orders(tracker.sender_id, limit=10)
         except GatewayError:
             dispatcher.utter_message(text=BUSY)
             return []

@@ -73,5 +73,6 @@ class ActionSubmitOrder(Action):
             dispatcher.utter_message(text=f"工单没有提交成功：{error.message}。请修改后再确认，或回复“取消”。")
             # back into the form: it shows the summary again and takes the correction
             return [SlotSet("order_pending", False), SlotSet("order_confirmed", None), FollowupAction("order_form")]
-        dispatcher.utter_message(text=confirmation_text(order))
+        # the gateway links a repeat of the same open matter to the earlier order (第七条(七))
+        dispatcher.utter_message(text=order.get("notice") or confirmation_text(order))
         return reset_order_events() + [SlotSet("last_order_no", order["order_no"])]

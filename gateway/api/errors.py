@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.domain import Channel, OrderStatus, OrderType
+from gateway.domain import Category, Channel, OrderStatus, OrderType, Satisfaction, Speaker
 from gateway.schemas import FIELD_LABELS
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,11 @@ _OWN_TYPES = {
     "district_unknown",
     "phone_invalid",
     "contact_phone_required",
+    "url_invalid",
+    "units_overlap",
+    "units_duplicate",
+    "consent_required",
+    "units_without_lead",
 }
 _LOCATION_ROOTS = {"body", "query", "path", "header", "cookie"}
 _MODEL_LEVEL_FIELDS = {"contact_phone_required": "contact_phone"}
@@ -34,7 +39,15 @@ _CHOICES = {
     "type": "、".join(OrderType),
     "channel": "、".join(Channel),
     "status": "、".join(OrderStatus),
+    "category": "、".join(Category),
+    "speaker": "、".join(Speaker),
+    "satisfaction": "、".join(Satisfaction),
 }
+
+_EVENT_KINDS = (
+    "dispatch、sign、return_request、return_approve、return_reject、extension_request、"
+    "extension_approve、extension_reject、reply、review_approve、review_reject、withdraw、reopen、feedback"
+)
 
 _FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
 _HTTP_DEFAULTS = {
@@ -86,6 +99,18 @@ def _translate(error: dict[str, Any], field: str | None) -> str:
         return f"{named}不能大于 {ctx.get('le')}"
     if kind == "string_too_short":
         return f"{named}至少需要 {ctx.get('min_length')} 个字符"
+    if kind == "union_tag_not_found":
+        return f"缺少操作类型（kind），可选值：{_EVENT_KINDS}"
+    if kind == "union_tag_invalid":
+        return f"操作类型（kind）取值无效，可选值：{_EVENT_KINDS}"
+    if kind.startswith("date_"):
+        return f"{named}必须是日期（如 2026-01-05）"
+    if kind == "too_long":
+        return f"{named}最多 {ctx.get('max_length')} 项"
+    if kind == "list_type":
+        return f"{named}必须是数组"
+    if kind.startswith("datetime"):
+        return f"{named}必须是 ISO 8601 时间（如 2026-01-05T09:30:00+08:00）"
     if kind == "string_too_long":
         return f"{named}最多 {ctx.get('max_length')} 个字符"
     return f"{named or '请求'}格式不正确"

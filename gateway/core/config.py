@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from datetime import timedelta, timezone, tzinfo
@@ -9,8 +10,11 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.core.security import DEFAULT_PERSONAL_DATA, Principal, Role, TokenRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,14 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token required by /api/v1. Generated at start when unset.",
     )
+    tokens: SecretStr | None = Field(
+        default=None,
+        description='JSON object token -> {"role": ..., "unit": ..., "name": ...} (or token -> role).',
+    )
+    tokens_file: Path | None = Field(
+        default=None,
+        description="YAML file with a `tokens:` mapping in the same form as GATEWAY_TOKENS.",
+    )
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("GATEWAY_DATABASE_URL", "DATABASE_URL", "database_url"),
@@ -50,6 +62,22 @@ class Settings(BaseSettings):
         default=None,
         description="Optional YAML file with extra holidays/workdays (years chinesecalendar lacks).",
     )
+    routing_file: Path | None = Field(
+        default=None,
+        description="Routing table YAML (第十一条); default: the seed gateway/data/routing.yaml.",
+    )
+    duplicate_check: bool = Field(
+        default=True,
+        description="Link a repeated open matter of the same sender to its earlier order (第七条（七）).",
+    )
+    upstream_url: str | None = Field(
+        default=None, description="Upstream platform endpoint orders are forwarded to (outbox). Unset: not sent."
+    )
+    upstream_token: SecretStr | None = Field(default=None, description="Bearer token for the upstream platform.")
+    upstream_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    outbox_poll_s: float = Field(default=2.0, gt=0, le=600)
+    outbox_backoff_base_s: float = Field(default=2.0, gt=0, le=3600)
+    outbox_backoff_max_s: float = Field(default=900.0, gt=0, le=86400)
     auto_migrate: bool = Field(
         default=True,
         description="Run `alembic upgrade head` when the app starts.",
@@ -102,3 +130,86 @@ def resolve_api_token(settings: Settings) -> str:
         token,
     )
     return token
+
+
+_UNIT_NAME_MAX = 64
+
+
+def _principal(entry: object, where: str, index: int) -> Principal:
+    if isinstance(entry, str):
+        entry = {"role": entry}
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}: entry #{index} must be a role name or a mapping")
+    unknown = set(entry) - {"role", "unit", "name", "personal_data"}
+    if unknown:
+        raise ValueError(f"{where}: entry #{index} has unknown keys {sorted(unknown)}")
+    try:
+        role = Role(str(entry.get("role", "")).strip())
+    except ValueError:
+        raise ValueError(
+            f"{where}: entry #{index} has an unknown role; use one of {[r.value for r in Role]}"
+        ) from None
+    unit = entry.get("unit")
+    unit = str(unit).strip() if unit is not None else None
+    if role is Role.UNIT:
+        if not unit or len(unit) > _UNIT_NAME_MAX:
+            raise ValueError(f"{where}: entry #{index} (role unit) needs a unit name of 1-64 characters")
+    elif unit:
+        raise ValueError(f"{where}: entry #{index} names a unit but its role is {role.value}")
+    name = str(entry.get("name") or (unit if role is Role.UNIT else role.value)).strip()
+    personal_data = entry.get("personal_data", DEFAULT_PERSONAL_DATA[role])
+    if not isinstance(personal_data, bool):
+        raise ValueError(f"{where}: entry #{index} personal_data must be true or false")
+    return Principal(
+        role=role, name=name[:100], unit=unit if role is Role.UNIT else None, personal_data=personal_data
+    )
+
+
+def _parse_token_mapping(data: object, where: str) -> dict[str, Principal]:
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected a mapping token -> role/entry")
+    result: dict[str, Principal] = {}
+    for index, (token, entry) in enumerate(data.items(), start=1):
+        token = str(token).strip()
+        if not token:
+            raise ValueError(f"{where}: entry #{index} has an empty token")
+        result[token] = _principal(entry, where, index)
+    return result
+
+
+def load_token_registry(settings: Settings) -> TokenRegistry:
+    """Build the token registry from GATEWAY_API_TOKEN, GATEWAY_TOKENS and GATEWAY_TOKENS_FILE.
+
+    ``GATEWAY_API_TOKEN`` keeps its meaning (role ``bot``). When no token is
+    configured at all, a random bot token is generated (``resolve_api_token``).
+    A broken tokens setting raises ``ValueError`` at start: refusing to start is
+    safer than running with a partial set of credentials. Errors never contain
+    token values.
+    """
+    tokens: dict[str, Principal] = {}
+
+    def merge(extra: dict[str, Principal], where: str) -> None:
+        for token, principal in extra.items():
+            if token in tokens and tokens[token] != principal:
+                raise ValueError(f"{where}: a token is configured twice with different roles")
+            tokens[token] = principal
+
+    if settings.tokens is not None and settings.tokens.get_secret_value().strip():
+        try:
+            data = json.loads(settings.tokens.get_secret_value())
+        except json.JSONDecodeError:
+            raise ValueError("GATEWAY_TOKENS is not valid JSON") from None
+        merge(_parse_token_mapping(data, "GATEWAY_TOKENS"), "GATEWAY_TOKENS")
+    if settings.tokens_file is not None:
+        try:
+            loaded = yaml.safe_load(settings.tokens_file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"cannot read GATEWAY_TOKENS_FILE {settings.tokens_file}: {type(exc).__name__}") from None
+        if not isinstance(loaded, dict) or not isinstance(loaded.get("tokens", {}), dict):
+            raise ValueError("GATEWAY_TOKENS_FILE: top level must be a mapping with a `tokens:` mapping")
+        merge(_parse_token_mapping(loaded.get("tokens") or {}, "GATEWAY_TOKENS_FILE"), "GATEWAY_TOKENS_FILE")
+
+    has_api_token = settings.api_token is not None and settings.api_token.get_secret_value().strip()
+    if has_api_token or not tokens:
+        merge({resolve_api_token(settings): Principal(role=Role.BOT, name="bot")}, "GATEWAY_API_TOKEN")
+    return TokenRegistry(tokens)

@@ -13,7 +13,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +32,10 @@ from gateway.core.workdays import WorkdayCalendar, deadline_workdays
 from gateway.domain import WITHDRAWABLE_STATUSES, EventKind, OrderStatus
 from gateway.models import IdempotencyKey, Order, OrderEvent
 from gateway.schemas import OrderCreate
+from gateway.services import outbox
+from gateway.services.duplicates import find_duplicate
 from gateway.services.order_numbers import next_order_no
+from gateway.services.routing import RoutingTable, route
 
 
 class OrderError(Exception):
@@ -50,6 +64,7 @@ class IdempotencyConflict(OrderError):
 class CreateResult:
     order: Order
     replayed: bool
+    duplicate: bool = False
 
 
 def utcnow() -> dt.datetime:
@@ -60,11 +75,24 @@ def citizen_actor(sender_id: str) -> str:
     return f"citizen:{sender_id}"
 
 
+# Fields added after the foundation: left out of the hash while they hold their
+# default, so keys stored before revision 0002 still match their replays.
+_LATER_FIELDS: dict[str, Any] = {
+    "category": None,
+    "urgent": False,
+    "attachments": [],
+    "source_conversation": [],
+    "knowledge_items": [],
+}
+
+
 def request_hash(payload: OrderCreate) -> str:
     """SHA-256 of the validated, normalised request body (key order independent)."""
-    canonical = json.dumps(
-        payload.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    data = payload.model_dump(mode="json")
+    for name, default in _LATER_FIELDS.items():
+        if data.get(name) == default:
+            data.pop(name, None)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -85,6 +113,8 @@ def create_order(
     calendar: WorkdayCalendar,
     tz: dt.tzinfo,
     now: dt.datetime | None = None,
+    routing: RoutingTable | None = None,
+    check_duplicates: bool = False,
 ) -> CreateResult:
     """Create an order, or return the one an earlier call with the same key created.
 
@@ -100,8 +130,12 @@ def create_order(
             return replay
 
     now = now or utcnow()
+    if check_duplicates:
+        earlier = find_duplicate(session, payload)
+        if earlier is not None:
+            return _link_duplicate(session, earlier, payload, idempotency_key, digest, now)
     try:
-        order = _insert_order(session, payload, calendar=calendar, tz=tz, now=now)
+        order = _insert_order(session, payload, calendar=calendar, tz=tz, now=now, routing=routing)
         if idempotency_key is not None:
             session.add(
                 IdempotencyKey(
@@ -118,6 +152,7 @@ def create_order(
                 payload={"order": order_snapshot(order), "idempotency_key": idempotency_key},
             )
         )
+        outbox.enqueue(session, order, now)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -127,6 +162,44 @@ def create_order(
                 return replay
         raise
     return CreateResult(order=order, replayed=False)
+
+
+def _link_duplicate(
+    session: Session,
+    earlier: Order,
+    payload: OrderCreate,
+    idempotency_key: str | None,
+    digest: str,
+    now: dt.datetime,
+) -> CreateResult:
+    """Record the repeated request on the earlier order (and bind its key to it)."""
+    try:
+        if idempotency_key is not None:
+            session.add(IdempotencyKey(key=idempotency_key, request_hash=digest, order_id=earlier.id, created_at=now))
+            session.flush()
+        session.add(
+            OrderEvent(
+                order_id=earlier.id,
+                kind=EventKind.DUPLICATE.value,
+                at=now,
+                actor=citizen_actor(payload.sender_id),
+                payload={
+                    "channel": payload.channel.value,
+                    "description": payload.description,
+                    "conversation_id": payload.conversation_id,
+                    "idempotency_key": idempotency_key,
+                },
+            )
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if idempotency_key is not None:
+            replay = _replay(session, idempotency_key, digest)
+            if replay is not None:
+                return replay
+        raise
+    return CreateResult(order=earlier, replayed=False, duplicate=True)
 
 
 def _replay(session: Session, key: str, digest: str) -> CreateResult | None:
@@ -152,7 +225,9 @@ def _insert_order(
     calendar: WorkdayCalendar,
     tz: dt.tzinfo,
     now: dt.datetime,
+    routing: RoutingTable | None = None,
 ) -> Order:
+    decision = route(routing, payload.description, payload.district) if routing is not None else None
     order = Order(
         order_no=next_order_no(session, now.astimezone(tz).date()),
         type=payload.type.value,
@@ -168,6 +243,21 @@ def _insert_order(
         reply_required=payload.reply_required,
         description=payload.description,
         conversation_id=payload.conversation_id,
+        category=payload.category.value if payload.category else None,
+        urgent=payload.urgent,
+        lead_unit=None,
+        co_units=None,
+        accept_due_at=None,
+        attachments=_json_list(payload.attachments),
+        source_conversation=_json_list(payload.source_conversation),
+        knowledge_items=_json_list(payload.knowledge_items),
+        extension_count=0,
+        return_count=0,
+        reopen_count=0,
+        route_rule=decision.rule.value if decision else None,
+        route_unit=decision.lead_unit if decision else None,
+        route_co_units=list(decision.co_units) or None if decision else None,
+        route_reason=decision.reason[:500] if decision else None,
         created_at=now,
         updated_at=now,
         due_at=calendar.due_at(now, deadline_workdays(payload.type.value), tz),
@@ -179,9 +269,31 @@ def _insert_order(
     return order
 
 
+def _json_list(items: list[Any]) -> list[dict[str, Any]] | None:
+    return [item.model_dump(mode="json", exclude_none=True) for item in items] or None
+
+
 # -- read --------------------------------------------------------------------
 def get_order(session: Session, order_no: str) -> Order | None:
     return session.scalar(select(Order).where(Order.order_no == order_no))
+
+
+def order_concerns_unit(order: Order, unit: str) -> bool:
+    """True when ``unit`` is the order's 主办 or one of its 会办 units."""
+    return order.lead_unit == unit or unit in (order.co_units or [])
+
+
+def unit_condition(session: Session, unit: str) -> ColumnElement[bool]:
+    """SQL form of ``order_concerns_unit`` (co_units is a JSON array)."""
+    if session.get_bind().dialect.name == "postgresql":
+        co = Order.co_units.op("@>")(func.jsonb_build_array(cast(literal(unit), String)))
+    else:
+        co = exists(
+            select(literal(1))
+            .select_from(func.json_each(Order.co_units).table_valued("value").alias("co_unit"))
+            .where(column("value") == unit)
+        )
+    return or_(Order.lead_unit == unit, co)
 
 
 def list_orders(
@@ -189,10 +301,13 @@ def list_orders(
     *,
     sender_id: str | None = None,
     status: OrderStatus | None = None,
+    unit: str | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[Order], int]:
     conditions = []
+    if unit is not None:
+        conditions.append(unit_condition(session, unit))
     if sender_id is not None:
         conditions.append(Order.sender_id == sender_id)
     if status is not None:

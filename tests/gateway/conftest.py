@@ -33,10 +33,17 @@ from gateway.core.config import Settings  # noqa: E402
 from gateway.main import create_app  # noqa: E402
 from gateway.migrate import upgrade  # noqa: E402
 
+# Most tests create many similar orders for one sender; duplicate linking
+# (第七条（七）) is switched on explicitly in test_duplicates.py.
+os.environ["GATEWAY_DUPLICATE_CHECK"] = "false"
+
 TOKEN = "test-token-" + secrets.token_hex(8)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-TABLES = ("order_events", "idempotency_keys", "orders", "order_no_counters")
+TABLES = (
+    "order_events", "idempotency_keys", "orders", "order_no_counters", "direct_answers", "personal_data_reads",
+    "outbox",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

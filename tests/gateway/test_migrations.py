@@ -36,6 +36,47 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return databases.create(f"mig{next(_counter)}")
 
 
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from gateway.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def test_revisions_form_one_chain():
+    from alembic.script import ScriptDirectory
+
+    from gateway.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = [r.revision for r in script.walk_revisions()]
+    assert revisions[-1] == "0001_initial"
+    assert revisions[0] == _head() and "0002_order_fields" in revisions
+
+
+def test_upgrade_from_0001_keeps_existing_orders(fresh_url):
+    """An order stored before 0002 survives the upgrade with the new defaults."""
+    upgrade(fresh_url, "0001_initial")
+    engine = make_engine(fresh_url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO orders (order_no, type, status, channel, sender_id, anonymous, reply_required,"
+                " description, created_at, updated_at, due_at) VALUES ('SL20260105000001', '求助', 'received',"
+                " 'rest', 'old', false, true, '旧工单内容描述', '2026-01-05 01:00:00', '2026-01-05 01:00:00',"
+                " '2026-01-12 15:59:59')"
+            ))
+        upgrade(fresh_url)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT urgent, category, co_units FROM orders")).one()
+        assert (bool(row[0]), row[1], row[2]) == (False, None, None)
+    finally:
+        engine.dispose()
+
+
 def _tables(url: str) -> set[str]:
     engine = make_engine(url, poolclass=NullPool)
     try:
@@ -111,7 +152,7 @@ def test_migrate_command_line(tmp_path):
     assert done.returncode == 0, done.stderr
     current = _run([sys.executable, "-m", "gateway.migrate", "current"], {"DATABASE_URL": url})
     assert current.returncode == 0, current.stderr
-    assert "0001_initial (head)" in current.stdout
+    assert f"Rev: {_head()} (head)" in current.stdout
     assert APP_TABLES <= _tables(url)
 
 

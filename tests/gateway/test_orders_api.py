@@ -10,6 +10,16 @@ ORDER_FIELDS = {
     "address", "occurred_at", "contact_name", "contact_phone", "anonymous",
     "reply_required", "description", "conversation_id", "created_at", "due_at",
     "withdrawn_at", "withdraw_reason",
+    # revision 0002
+    "category", "urgent", "lead_unit", "co_units", "accept_due_at", "attachments",
+    "source_conversation", "knowledge_items",
+    # revision 0003
+    "dispatched_at", "signed_at", "replied_at", "completed_at", "timeliness", "timeliness_label",
+    "pending_request", "reply", "satisfaction", "satisfaction_comment", "extension_count",
+    "return_count", "reopen_count",
+    # revision 0004
+    "route_rule", "route_unit", "route_co_units", "route_reason",
+    "notice",
 }
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -6,14 +6,28 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from pydantic_core import PydanticCustomError
+from sqlalchemy.orm import Session
 
-from gateway.api.deps import CalendarDep, SessionDep, TzDep
-from gateway.domain import ORDER_NO_PATTERN, Channel, OrderStatus, OrderType
+from gateway.api.deps import (
+    CalendarDep,
+    NowDep,
+    PrincipalDep,
+    RoutingDep,
+    SessionDep,
+    SettingsDep,
+    TzDep,
+    require_roles,
+)
+from gateway.core.security import Principal, Role
+from gateway.domain import ORDER_NO_PATTERN, Category, Channel, OrderStatus, OrderType, Satisfaction
 from gateway.models import Order
 from gateway.schemas import (
+    Attachment,
+    ConversationTurn,
     ErrorResponse,
+    KnowledgeItem,
     OrderCreate,
     OrderList,
     OrderOut,
@@ -21,24 +35,33 @@ from gateway.schemas import (
     clean_text,
 )
 from gateway.services import orders as service
+from gateway.services.lifecycle import timeliness
+from gateway.services.orders import utcnow
+from gateway.services.privacy import audit_reads, present
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
 _ORDER_NOT_FOUND = "工单不存在"
 
+# Intake roles: may create orders and withdraw them on the citizen's behalf.
+INTAKE_ROLES = (Role.BOT, Role.AGENT, Role.ADMIN)
+IntakeDep = Annotated[Principal, Depends(require_roles(*INTAKE_ROLES))]
+
 _errors = {
     401: {"model": ErrorResponse, "description": "缺少或无效的访问令牌"},
+    403: {"model": ErrorResponse, "description": "当前角色无权执行此操作"},
     413: {"model": ErrorResponse, "description": "请求体过大"},
     422: {"model": ErrorResponse, "description": "参数校验失败"},
 }
 
 
-def to_out(order: Order, tz: dt.tzinfo) -> OrderOut:
+def to_out(order: Order, tz: dt.tzinfo, now: dt.datetime | None = None) -> OrderOut:
     def local(value: dt.datetime | None) -> dt.datetime | None:
         return value.astimezone(tz).replace(microsecond=0) if value is not None else None
 
     order_status = OrderStatus(order.status)
+    standing = timeliness(order, now or utcnow())
     return OrderOut(
         order_no=order.order_no,
         type=OrderType(order.type),
@@ -59,7 +82,51 @@ def to_out(order: Order, tz: dt.tzinfo) -> OrderOut:
         due_at=local(order.due_at),  # type: ignore[arg-type]
         withdrawn_at=local(order.withdrawn_at),
         withdraw_reason=order.withdraw_reason,
+        category=Category(order.category) if order.category else None,
+        urgent=bool(order.urgent),
+        lead_unit=order.lead_unit,
+        co_units=list(order.co_units or []),
+        accept_due_at=local(order.accept_due_at),
+        attachments=[Attachment.model_validate(a) for a in order.attachments or []],
+        source_conversation=[ConversationTurn.model_validate(t) for t in order.source_conversation or []],
+        knowledge_items=[KnowledgeItem.model_validate(k) for k in order.knowledge_items or []],
+        dispatched_at=local(order.dispatched_at),
+        signed_at=local(order.signed_at),
+        replied_at=local(order.replied_at),
+        completed_at=local(order.completed_at),
+        timeliness=standing,
+        timeliness_label=standing.label if standing else None,
+        pending_request=order.pending_request,
+        reply=order.reply,
+        satisfaction=Satisfaction(order.satisfaction) if order.satisfaction else None,
+        satisfaction_comment=order.satisfaction_comment,
+        extension_count=order.extension_count or 0,
+        return_count=order.return_count or 0,
+        reopen_count=order.reopen_count or 0,
+        route_rule=order.route_rule,
+        route_unit=order.route_unit,
+        route_co_units=list(order.route_co_units or []),
+        route_reason=order.route_reason,
     )
+
+
+def publish(
+    session: Session,
+    principal: Principal,
+    orders: list[Order],
+    tz: dt.tzinfo,
+    now: dt.datetime,
+    action: str,
+) -> list[OrderOut]:
+    """Orders as this principal may see them; audited when personal data is shown."""
+    views, shown = [], []
+    for order in orders:
+        view, personal = present(to_out(order, tz, now), order, principal)
+        views.append(view)
+        if personal:
+            shown.append(order.order_no)
+    audit_reads(session, principal, shown, action, now)
+    return views
 
 
 def _query_sender_id(value: str | None) -> str | None:
@@ -90,9 +157,13 @@ def _order_location(order_no: str) -> str:
 def create_order(
     payload: OrderCreate,
     response: Response,
+    principal: IntakeDep,
     session: SessionDep,
     calendar: CalendarDep,
     tz: TzDep,
+    now: NowDep,
+    routing: RoutingDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[
         str | None,
         Header(description="1–128 个可见 ASCII 字符；相同键 + 相同内容只创建一张工单"),
@@ -105,7 +176,9 @@ def create_order(
         )
     try:
         result = service.create_order(
-            session, payload, idempotency_key=idempotency_key, calendar=calendar, tz=tz
+            session, payload, idempotency_key=idempotency_key, calendar=calendar, tz=tz, now=now,
+            routing=routing,
+            check_duplicates=settings.duplicate_check,
         )
     except service.IdempotencyConflict:
         raise HTTPException(
@@ -116,7 +189,15 @@ def create_order(
     if result.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    return to_out(result.order, tz)
+    (out,) = publish(session, principal, [result.order], tz, now, "create")
+    if result.duplicate:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Duplicate-Of"] = result.order.order_no
+        out.notice = (
+            f"您反映的问题已有工单在办理中（工单编号：{out.order_no}，当前状态：{out.status_label}），"
+            "本次反映已并入该工单，无需重复提交。"
+        )
+    return out
 
 
 @router.get(
@@ -128,15 +209,22 @@ def create_order(
 def list_orders(
     session: SessionDep,
     tz: TzDep,
+    principal: PrincipalDep,
+    now: NowDep,
     sender_id: Annotated[str | None, Query(max_length=128, description="只看该提交人的工单")] = None,
     order_status: Annotated[OrderStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> OrderList:
     items, total = service.list_orders(
-        session, sender_id=_query_sender_id(sender_id), status=order_status, limit=limit, offset=offset
+        session,
+        sender_id=_query_sender_id(sender_id),
+        status=order_status,
+        unit=principal.unit if principal.role is Role.UNIT else None,
+        limit=limit,
+        offset=offset,
     )
-    return OrderList(items=[to_out(order, tz) for order in items], total=total)
+    return OrderList(items=publish(session, principal, items, tz, now, "list"), total=total)
 
 
 @router.get(
@@ -149,6 +237,8 @@ def get_order(
     order_no: str,
     session: SessionDep,
     tz: TzDep,
+    principal: PrincipalDep,
+    now: NowDep,
     sender_id: Annotated[
         str | None,
         Query(max_length=128, description="若提供，则工单提交人不一致时同样返回 404（防止他人查询）"),
@@ -158,7 +248,12 @@ def get_order(
     order = service.get_order(session, order_no) if ORDER_NO_PATTERN.fullmatch(order_no) else None
     if order is None or (sender_id is not None and order.sender_id != sender_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_ORDER_NOT_FOUND)
-    return to_out(order, tz)
+    # A unit sees only the orders it handles (主办 or 会办); others answer 404, not 403,
+    # so that order numbers of other units cannot be probed.
+    if principal.role is Role.UNIT and not service.order_concerns_unit(order, principal.unit or ""):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_ORDER_NOT_FOUND)
+    (out,) = publish(session, principal, [order], tz, now, "get")
+    return out
 
 
 @router.post(
@@ -172,11 +267,15 @@ def get_order(
         **_errors,
     },
 )
-def withdraw_order(order_no: str, body: WithdrawRequest, session: SessionDep, tz: TzDep) -> OrderOut:
+def withdraw_order(
+    order_no: str, body: WithdrawRequest, session: SessionDep, tz: TzDep, principal: IntakeDep, now: NowDep
+) -> OrderOut:
     if not ORDER_NO_PATTERN.fullmatch(order_no):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_ORDER_NOT_FOUND)
     try:
-        order = service.withdraw_order(session, order_no, sender_id=body.sender_id, reason=body.reason)
+        order = service.withdraw_order(
+            session, order_no, sender_id=body.sender_id, reason=body.reason, now=now
+        )
     except service.OrderNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_ORDER_NOT_FOUND) from None
     except service.NotOrderOwner:
@@ -187,4 +286,5 @@ def withdraw_order(order_no: str, body: WithdrawRequest, session: SessionDep, tz
         else:
             detail = "该工单当前状态不允许撤单"
         raise HTTPException(status.HTTP_409_CONFLICT, detail=detail) from None
-    return to_out(order, tz)
+    (out,) = publish(session, principal, [order], tz, now, "withdraw")
+    return out

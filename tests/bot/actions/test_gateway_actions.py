@@ -172,3 +172,13 @@ async def test_status_without_orders(domain, use_gateway):
     dispatcher = CollectingDispatcher()
     await ActionOrderStatus().run(dispatcher, make_tracker("查工单", "order_status", sender_id="fresh-person"), domain)
     assert "没有查到" in texts(dispatcher)
+
+
+async def test_a_repeat_of_an_open_matter_is_linked_not_duplicated(domain, use_gateway):
+    sender = f"s-{uuid.uuid4().hex[:8]}"
+    _, first = await submit(domain, confirmed_slots(), sender)
+    # the same matter again in a new form run: the gateway links it to the open order
+    dispatcher, second = await submit(domain, confirmed_slots(), sender)
+    assert second["last_order_no"] == first["last_order_no"]
+    assert "已有工单在办理中" in texts(dispatcher)
+    assert len(orders_of(use_gateway, sender)) == 1

@@ -1,0 +1,152 @@
+"""Write the monthly report as Markdown and HTML (inline SVG charts, no plotting library).
+
+    PYTHONPATH=. .venv/svc/bin/python -m gateway.report --from 2025-01-01 --to 2025-01-31 --out var/reports
+
+Writes ``report-<from>-<to>.md`` and ``report-<from>-<to>.html``; reads the
+database named by the settings (or ``--database-url``). No personal data is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Any
+
+from gateway.core.config import Settings
+from gateway.core.db import Database
+from gateway.services.orders import utcnow
+from gateway.services.reports import build_report
+from gateway.services.routing import RoutingTableStore
+
+UNIT_COLUMNS = ("联动单位", "承办件数", "按期办结数", "逾期办结数", "按期办结率", "逾期未办数", "群众满意度")
+UNIT_KEYS = ("unit", "assigned", "on_time", "late", "on_time_rate", "overdue_open", "satisfaction")
+GROUP_TITLES = {"county": "一、各区县政府（以按期办结率排序）", "city": "二、市级部门（以按期办结率排序）"}
+
+
+def _title(report: dict[str, Any]) -> str:
+    return f"商洛市 12345 热线运行情况（{report['from']} 至 {report['to']}）"
+
+
+def _summary_lines(report: dict[str, Any]) -> list[str]:
+    t = report["totals"]
+    lines = [
+        f"共受理企业和群众诉求 {t['received']} 件，其中直接解答 {t['answered_directly']} 件"
+        f"（占比 {t['answered_directly_share']}），转办至承办单位办理 {t['dispatched']} 件（占比 {t['dispatched_share']}）。"
+        f"转办工单总办结率为 {t['completion_rate']}，群众总体满意率为 {t['satisfaction_rate']}。",
+        "受理渠道：" + "，".join(f"{c['label']} {c['count']} 件（占比 {c['share']}）" for c in report["by_channel"]) + "。",
+        "工单类型：" + "，".join(f"{x['type']}类 {x['count']} 件（占比 {x['share']}）" for x in report["by_type"]) + "。",
+    ]
+    return lines
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    out = [f"# {_title(report)}", "", f"统计截至 {report['as_of']}。", ""]
+    out += ["## 总体情况", ""] + [f"{line}" for line in _summary_lines(report)] + [""]
+    out += ["## 诉求热点（以数量排序）", ""]
+    out += [f"{h['rank']}. {h['category']}类 {h['count']} 件，占比 {h['share']}" for h in report["hot_categories"]]
+    out += ["", "## 联动单位办理情况统计表", ""]
+    for group, title in GROUP_TITLES.items():
+        out += [f"### {title}", "", "| " + " | ".join(UNIT_COLUMNS) + " |", "|" + "---|" * len(UNIT_COLUMNS)]
+        out += ["| " + " | ".join(_md(row[k]) for k in UNIT_KEYS) + " |" for row in report["units"][group]]
+        out.append("")
+    return "\n".join(out)
+
+
+def _md(value: Any) -> str:
+    return str(value).replace("|", "\\|")
+
+
+def bar_chart(items: list[tuple[str, int]], *, width: int = 640, bar: int = 22) -> str:
+    """Horizontal bar chart as inline SVG (labels escaped)."""
+    if not items:
+        return "<p>无数据</p>"
+    label_width, gap = 180, 6
+    height = len(items) * (bar + gap) + gap
+    peak = max(count for _, count in items) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'font-family="sans-serif" font-size="13">'
+    ]
+    for i, (label, count) in enumerate(items):
+        y = gap + i * (bar + gap)
+        length = int((width - label_width - 70) * count / peak)
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end">{html.escape(label)}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{max(length, 1)}" height="{bar}" fill="#3b7dd8"/>'
+            f'<text x="{label_width + length + 6}" y="{y + bar * 0.7:.1f}">{count}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def to_html(report: dict[str, Any]) -> str:
+    e = html.escape
+    body = [f"<h1>{e(_title(report))}</h1>", f"<p>统计截至 {e(report['as_of'])}。</p>", "<h2>总体情况</h2>"]
+    body += [f"<p>{e(line)}</p>" for line in _summary_lines(report)]
+    body += ["<h3>工单类型</h3>", bar_chart([(f"{x['type']}类", x["count"]) for x in report["by_type"]])]
+    body += ["<h3>受理渠道</h3>", bar_chart([(c["label"], c["count"]) for c in report["by_channel"]])]
+    body += ["<h2>诉求热点（以数量排序）</h2>", "<ol>"]
+    body += [f"<li>{e(h['category'])}类 {h['count']} 件，占比 {e(h['share'])}</li>" for h in report["hot_categories"]]
+    body += ["</ol>", bar_chart([(h["category"], h["count"]) for h in report["hot_categories"]])]
+    body.append("<h2>联动单位办理情况统计表</h2>")
+    for group, title in GROUP_TITLES.items():
+        rows = report["units"][group]
+        body += [f"<h3>{e(title)}</h3>", "<table><thead><tr>"]
+        body += [f"<th>{e(c)}</th>" for c in UNIT_COLUMNS]
+        body.append("</tr></thead><tbody>")
+        for row in rows:
+            body.append("<tr>" + "".join(f"<td>{e(str(row[k]))}</td>" for k in UNIT_KEYS) + "</tr>")
+        body.append("</tbody></table>")
+        body.append(bar_chart([(row["unit"], row["assigned"]) for row in rows]))
+    style = (
+        "body{font-family:sans-serif;max-width:960px;margin:2em auto;line-height:1.6}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:4px 8px;text-align:right}"
+        "td:first-child,th:first-child{text-align:left}"
+    )
+    return (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{e(_title(report))}</title>'
+        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
+    )
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"report-{report['from']}-{report['to']}"
+    md, page = out_dir / f"{stem}.md", out_dir / f"{stem}.html"
+    md.write_text(to_markdown(report), encoding="utf-8")
+    page.write_text(to_html(report), encoding="utf-8")
+    return md, page
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gateway.report", description=__doc__.splitlines()[0])
+    parser.add_argument("--from", dest="start", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--to", dest="end", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--out", type=Path, default=Path("var/reports"))
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    if args.end < args.start:
+        parser.error("--to must not be before --from")
+    settings = Settings() if args.database_url is None else Settings(database_url=args.database_url)
+    database = Database(settings.database_url)
+    try:
+        with database.sessionmaker() as session:
+            report = build_report(
+                session,
+                start=args.start,
+                end=args.end,
+                tz=settings.tz,
+                routing=RoutingTableStore(settings.routing_file).current(),
+                now=utcnow(),
+            )
+    finally:
+        database.dispose()
+    for path in write_report(report, args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
