@@ -8,3 +8,4 @@ bench/train_time.sh | tee bench/results/train_time.json
 .venv/rasa/bin/python bench/rest_channel.py --out bench/results/rest_channel.json
 .venv/rasa/bin/python bench/wechat_inbound.py --out bench/results/wechat_inbound.json
 .venv/svc/bin/python bench/kb_eval.py --out bench/results/kb_eval.json
+.venv/svc/bin/python bench/gateway_orders.py
