@@ -10,7 +10,7 @@ mkdir -p var/test-results
 rm -f var/test-results/*.xml
 
 status=0
-existing() { for d in "$@"; do [ -d "$d" ] && echo "$d"; done; }
+existing() { for d in "$@"; do [ -d "$d" ] && printf "%s " "$d"; done; }
 # services that do not import Rasa run in .venv/svc; everything that needs Rasa or rasa-sdk in .venv/rasa
 svc_tests=$(existing tests/gateway tests/kb_index)
 rasa_tests=$(existing tests/bot tests/channels tests/e2e)
