@@ -20,11 +20,16 @@ class Stack:
         self.redis_prefix = f"e2e{uuid.uuid4().hex[:8]}"
         self.database_url = processes.create_pg_database("hotline_e2e")
         self.gateway_port = processes.free_port()
-        self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port)
-        self.actions = processes.start_action_server(
-            self.gateway.url, self.gateway_token, extra_env={"GATEWAY_TIMEOUT_S": "3", "GATEWAY_BACKOFF_S": "0.2"})
         self.rasa_port = processes.free_port()
-        self.rasa = self._start_rasa()
+        self.gateway = self.actions = self.rasa = None
+        try:
+            self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port)
+            self.actions = processes.start_action_server(
+                self.gateway.url, self.gateway_token, extra_env={"GATEWAY_TIMEOUT_S": "3", "GATEWAY_BACKOFF_S": "0.2"})
+            self.rasa = self._start_rasa()
+        except BaseException:
+            self.close()  # a process that did start must not outlive a failed start of the next
+            raise
 
     def _start_rasa(self) -> processes.Proc:
         return processes.start_rasa(self.actions.url, self.rasa_token, port=self.rasa_port,
@@ -62,7 +67,8 @@ class Stack:
 
     def close(self) -> None:
         for proc in (self.rasa, self.actions, self.gateway):
-            proc.stop()
+            if proc is not None:
+                proc.stop()
         processes.drop_pg_database(self.database_url)
 
 
