@@ -155,12 +155,10 @@ def create_order(
         outbox.enqueue(session, order, now)
         session.commit()
     except IntegrityError:
-        session.rollback()
-        if idempotency_key is not None:
-            replay = _replay(session, idempotency_key, digest)
-            if replay is not None:
-                return replay
-        raise
+        replay = _replay_after_conflict(session, idempotency_key, digest)
+        if replay is None:
+            raise
+        return replay
     return CreateResult(order=order, replayed=False)
 
 
@@ -193,13 +191,20 @@ def _link_duplicate(
         )
         session.commit()
     except IntegrityError:
-        session.rollback()
-        if idempotency_key is not None:
-            replay = _replay(session, idempotency_key, digest)
-            if replay is not None:
-                return replay
-        raise
+        replay = _replay_after_conflict(session, idempotency_key, digest)
+        if replay is None:
+            raise
+        return replay
     return CreateResult(order=earlier, replayed=False, duplicate=True)
+
+
+def _replay_after_conflict(session: Session, key: str | None, digest: str) -> CreateResult | None:
+    """After a unique-constraint conflict: the order a concurrent request with the same
+    Idempotency-Key created, or None when the conflict had another cause."""
+    session.rollback()
+    if key is None:
+        return None
+    return _replay(session, key, digest)
 
 
 def _replay(session: Session, key: str, digest: str) -> CreateResult | None:

@@ -126,14 +126,18 @@ def route(table: RoutingTable, description: str, district: str | None) -> Decisi
     def why(unit: Unit, found: list[str]) -> str:
         return f"{unit.name}（匹配关键词：{'、'.join(found)}）"
 
-    vertical = [h for h in hits if h[3].vertical]
-    if vertical:
-        lead = vertical[0]
-        co = tuple(h[3].name for h in vertical[1:])[:MAX_CO_UNITS]
-        reason = f"属垂直管理单位职责，转派市级承办单位：{why(lead[3], lead[4])}"
+    def lead_with_co_units(rule: RouteRule, ranked: list, prefix: str) -> Decision:
+        """The best-matching unit leads (主办); the next ones handle jointly (会办)."""
+        lead = ranked[0]
+        co = tuple(h[3].name for h in ranked[1:])[:MAX_CO_UNITS]
+        reason = f"{prefix}{why(lead[3], lead[4])}"
         if co:
             reason += f"；涉及多个单位，会办：{'、'.join(co)}"
-        return Decision(RouteRule.VERTICAL, lead[3].name, co, reason, matched)
+        return Decision(rule, lead[3].name, co, reason, matched)
+
+    vertical = [h for h in hits if h[3].vertical]
+    if vertical:
+        return lead_with_co_units(RouteRule.VERTICAL, vertical, "属垂直管理单位职责，转派市级承办单位：")
     county = table.county_unit(district)
     if county is not None:
         reason = f"属地管理优先：诉求发生在{district}，转派{county.name}"
@@ -141,12 +145,7 @@ def route(table: RoutingTable, description: str, district: str | None) -> Decisi
             reason += f"（诉求涉及{'、'.join(h[3].name for h in hits)}职责，由属地统筹办理）"
         return Decision(RouteRule.DISTRICT, county.name, (), reason, matched)
     if hits:
-        lead = hits[0]
-        co = tuple(h[3].name for h in hits[1:])[:MAX_CO_UNITS]
-        reason = f"未提供区县，按“谁主管、谁负责”转派：{why(lead[3], lead[4])}"
-        if co:
-            reason += f"；涉及多个单位，会办：{'、'.join(co)}"
-        return Decision(RouteRule.DEPARTMENT, lead[3].name, co, reason, matched)
+        return lead_with_co_units(RouteRule.DEPARTMENT, hits, "未提供区县，按“谁主管、谁负责”转派：")
     if district:
         reason = f"区县“{district}”在派单表中没有对应承办单位，且未匹配到主管部门，转人工派单"
     else:
