@@ -54,6 +54,12 @@ class ActionStartOrder(Action):
         return events
 
 
+async def start_order_form(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    """Starts the order form from inside another action (no rule predicts it there)."""
+    events = await ActionStartOrder().run(dispatcher, tracker, domain)
+    return events + [FollowupAction("order_form")]
+
+
 class ActionCancelOrderForm(Action):
     """Cancels what the bot offered or was collecting, with the fitting words."""
 
@@ -64,8 +70,7 @@ class ActionCancelOrderForm(Action):
         offer = tracker.get_slot("pending_offer")
         if offer == "consult_order" and f.says_not_solved(latest_text(tracker)):
             # "没解决" is read as a "no", but it means the answer did not help: offer accepted
-            events = await ActionStartOrder().run(dispatcher, tracker, domain)
-            return events + [FollowupAction("order_form")]
+            return await start_order_form(dispatcher, tracker, domain)
         if offer == "consult_order":
             dispatcher.utter_message(response="utter_consult_declined")
         elif offer == "withdraw":
@@ -104,5 +109,4 @@ class ActionHandleInform(Action):
         if not f.has_substance(_without_entities(tracker), minimum=8):
             dispatcher.utter_message(response="utter_ask_what_matter")
             return []
-        events = await ActionStartOrder().run(dispatcher, tracker, domain)
-        return events + [FollowupAction("order_form")]
+        return await start_order_form(dispatcher, tracker, domain)
