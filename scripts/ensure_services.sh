@@ -30,3 +30,19 @@ pg_up && echo "postgresql: up" || { echo "postgresql: could not start" >&2; exit
 # the suite connects as postgres over TCP without a password (trust on loopback)
 psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1 || \
   echo "warning: cannot connect to PostgreSQL as postgres@127.0.0.1 without a password; set TEST_DATABASE_URL" >&2
+
+# Programs the tests start themselves: headless Chromium (web widget, agent console) and
+# Postfix + Dovecot (email channel). Installed once from Debian's packages; never started here.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
+[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd dovecot-lmtpd)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing test peers: ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  fi
+  apt_install "${need[@]}" || { echo "could not install ${need[*]}" >&2; exit 1; }
+fi
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
+echo "postfix + dovecot: $(/usr/sbin/dovecot --version 2>/dev/null | cut -d' ' -f1)"
