@@ -1,0 +1,182 @@
+"""The Rasa input channel of the portal's chat widget, over socket.io.
+
+credentials.yml:
+
+    channels.webchat.WebChatInput:
+      # optional; WEBCHAT_ALLOWED_ORIGINS etc. come from the environment (settings.py)
+      socketio_path: /socket.io
+
+Modelled on Rasa's rasa/core/channels/socketio.py, with: server-issued session ids kept
+by the browser (every tab joins the room named by it, and so do an agent's later
+messages via get_output_channel()), Redis-shared rooms when REDIS_URL is set, allowed
+origins, the guard for every citizen text, refusals of empty/oversized messages, a typing
+indicator, and GET /webhooks/webchat/history?session_id=… for the transcript.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncRedisManager, AsyncServer
+
+from channels.webchat import inbound, texts
+from channels.webchat.history import DISPLAY_KEY, transcript
+from channels.webchat.output import (BOT_EVENT, ECHO_EVENT, ERROR_EVENT, SESSION_EVENT, TYPING_EVENT,
+                                     WebChatOutput)
+from channels.webchat.session import checked, session_or_new
+from channels.webchat.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+USER_EVENT = "user_uttered"
+SESSION_REQUEST_EVENT = "session_request"
+
+
+class SocketBlueprint(Blueprint):
+    """A Sanic blueprint that attaches the socket.io server to the app it is registered on."""
+
+    def __init__(self, sio: AsyncServer, socketio_path: Text, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ctx.sio = sio
+        self.ctx.socketio_path = socketio_path
+
+    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        self.ctx.sio.attach(app, self.ctx.socketio_path)
+        super().register(app, options)
+
+
+def create_server(settings: Settings) -> AsyncServer:
+    """The socket.io server: rooms shared through Redis when REDIS_URL is set."""
+    manager = None
+    if settings.redis_url:
+        manager = AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+        logger.info("webchat: socket.io rooms shared through Redis channel %s", settings.redis_channel)
+    origins: Any = "*" if settings.any_origin else list(settings.allowed_origins)
+    return AsyncServer(
+        async_mode="sanic",
+        cors_allowed_origins=origins,
+        client_manager=manager,
+        max_http_buffer_size=settings.max_packet_bytes,
+    )
+
+
+class WebChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
+        return cls(Settings.from_env().with_overrides(credentials))
+
+    def __init__(self, settings: Optional[Settings] = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.sio: Optional[AsyncServer] = None
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """Delivers to the room named by recipient_id (the session id), e.g. an agent's reply."""
+        if self.sio is None:
+            logger.warning("webchat output requested before the channel's blueprint was created")
+            return None
+        return WebChatOutput(self.sio, BOT_EVENT)
+
+    # -- HTTP
+    def _cors(self, request: Request) -> Dict[str, str]:
+        origin = request.headers.get("origin")
+        headers = {"Cache-Control": "no-store", "Vary": "Origin"}
+        if self.settings.origin_allowed(origin):
+            headers["Access-Control-Allow-Origin"] = origin
+        return headers
+
+    async def history(self, request: Request) -> HTTPResponse:
+        headers = self._cors(request)
+        origin = request.headers.get("origin")
+        if origin and not self.settings.origin_allowed(origin):
+            return response.json({"error": "forbidden_origin", "message": "此网站未被允许访问对话记录。"},
+                                 status=403, headers=headers)
+        session_id = checked(request.args.get("session_id"))
+        if session_id is None:
+            return response.json({"error": "bad_session", "message": texts.NO_SESSION}, status=400, headers=headers)
+        events = await self._events(request.app, session_id)
+        return response.json({"session_id": session_id,
+                              "messages": transcript(events, self.settings.history_limit)}, headers=headers)
+
+    @staticmethod
+    async def _events(app: Sanic, session_id: str) -> List[Dict[str, Any]]:
+        agent = getattr(app.ctx, "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return []
+        retrieve = getattr(store, "retrieve_full_tracker", None) or store.retrieve
+        tracker = await retrieve(session_id)
+        if tracker is None:
+            return []
+        return [event.as_dict() for event in tracker.events]
+
+    # -- socket.io
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = create_server(self.settings)
+        self.sio = sio
+        webhook = SocketBlueprint(sio, self.settings.socketio_path, "webchat_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/history", methods=["GET"])
+        async def history(request: Request) -> HTTPResponse:
+            return await self.history(request)
+
+        @sio.on("connect")
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            logger.debug("webchat: socket %s connected", sid)
+            return True
+
+        @sio.on(SESSION_REQUEST_EVENT)
+        async def session_request(sid: Text, data: Any = None) -> None:
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            session_id = session_or_new(asked)
+            await self._bind(sid, session_id)
+            await sio.emit(SESSION_EVENT, {"session_id": session_id, "renewed": session_id != asked}, to=sid)
+
+        @sio.on(USER_EVENT)
+        async def user_uttered(sid: Text, data: Any = None) -> None:
+            bound = (await sio.get_session(sid)).get("session_id")
+            result = inbound.check(data, self.settings.max_chars, bound)
+            if isinstance(result, inbound.Refused):
+                await sio.emit(ERROR_EVENT, {"code": result.code, "text": result.text}, to=sid)
+                return
+            session_id = result.session_id
+            if session_id != bound:
+                await self._bind(sid, session_id)
+            # other tabs of the same browser show what was written here
+            await sio.emit(ECHO_EVENT, {"text": result.display}, room=session_id, skip_sid=sid)
+            await sio.emit(TYPING_EVENT, {"typing": True}, room=session_id)
+            message = UserMessage(result.text, WebChatOutput(sio, BOT_EVENT), session_id,
+                                  input_channel=self.name(), metadata={DISPLAY_KEY: result.display})
+            try:
+                await on_new_message(message)
+            except Exception:  # the citizen must hear something; Rasa logged the cause
+                logger.exception("webchat: the bot failed on a message of %s", session_id)
+                await sio.emit(ERROR_EVENT, {"code": "bot_failed", "text": texts.BOT_FAILED}, to=sid)
+            finally:
+                await sio.emit(TYPING_EVENT, {"typing": False}, room=session_id)
+
+        @sio.on("disconnect")
+        async def disconnect(sid: Text, *args: Any) -> None:
+            logger.debug("webchat: socket %s disconnected", sid)
+
+        return webhook
+
+    async def _bind(self, sid: str, session_id: str) -> None:
+        assert self.sio is not None
+        async with self.sio.session(sid) as session:
+            previous = session.get("session_id")
+            session["session_id"] = session_id
+        if previous and previous != session_id:
+            await self.sio.leave_room(sid, previous)
+        await self.sio.enter_room(sid, session_id)

@@ -1,0 +1,92 @@
+"""Settings of the web chat channel, read from environment variables.
+
+    WEBCHAT_ALLOWED_ORIGINS  comma-separated origins allowed to open the socket and read
+                             the history (default: the demo portal http://localhost:8000
+                             and http://127.0.0.1:8000); "*" allows any origin (not for production)
+    REDIS_URL                when set, socket.io rooms are shared through Redis
+                             (python-socketio AsyncRedisManager), so several Rasa replicas
+                             reach every browser; unset: in-process rooms
+    REDIS_KEY_PREFIX         prefix of the Redis pub/sub channel (default hotline)
+    WEBCHAT_MAX_CHARS        longest accepted citizen message (default 2000)
+    WEBCHAT_HISTORY_LIMIT    most messages the history endpoint returns (default 200)
+
+credentials.yml may override the non-secret values (allowed_origins, socketio_path,
+max_chars, history_limit).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, replace
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = str(env.get(name, "")).strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        logger.warning("%s=%r is not a whole number; using %s", name, raw, default)
+        return default
+    if not low <= value <= high:
+        logger.warning("%s=%s is outside %s..%s; using %s", name, value, low, high, default)
+        return default
+    return value
+
+
+def parse_origins(raw: Any) -> Tuple[str, ...]:
+    """Comma-separated string or list → tuple of origins without trailing slashes."""
+    if raw is None:
+        return DEFAULT_ORIGINS
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    origins = tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
+    return origins or DEFAULT_ORIGINS
+
+
+@dataclass(frozen=True)
+class Settings:
+    allowed_origins: Tuple[str, ...] = DEFAULT_ORIGINS
+    redis_url: str = ""
+    redis_channel: str = "hotline:webchat"
+    socketio_path: str = "/socket.io"
+    max_chars: int = 2000
+    history_limit: int = 200
+    # engine.io refuses bigger packets outright (a 2000-character message is < 8 KB)
+    max_packet_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        env = os.environ if env is None else env
+        prefix = env.get("REDIS_KEY_PREFIX", "").strip() or "hotline"
+        return cls(
+            allowed_origins=parse_origins(env.get("WEBCHAT_ALLOWED_ORIGINS") or None),
+            redis_url=env.get("REDIS_URL", "").strip(),
+            redis_channel=f"{prefix}:webchat",
+            max_chars=_int(env, "WEBCHAT_MAX_CHARS", 2000, 1, 20000),
+            history_limit=_int(env, "WEBCHAT_HISTORY_LIMIT", 200, 1, 5000),
+        )
+
+    def with_overrides(self, credentials: Optional[Dict[str, Any]]) -> "Settings":
+        credentials = credentials or {}
+        changes: Dict[str, Any] = {}
+        if credentials.get("allowed_origins"):
+            changes["allowed_origins"] = parse_origins(credentials["allowed_origins"])
+        if credentials.get("socketio_path"):
+            changes["socketio_path"] = str(credentials["socketio_path"])
+        for key in ("max_chars", "history_limit"):
+            if credentials.get(key) is not None:
+                changes[key] = int(credentials[key])
+        return replace(self, **changes)
+
+    @property
+    def any_origin(self) -> bool:
+        return "*" in self.allowed_origins
+
+    def origin_allowed(self, origin: Optional[str]) -> bool:
+        return bool(origin) and (self.any_origin or origin.rstrip("/") in self.allowed_origins)
