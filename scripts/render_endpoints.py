@@ -5,14 +5,37 @@ Environment:
   REDIS_URL           redis://[:password@]host:port/db → Redis tracker and lock stores
   TRACKER_RECORD_EXP  seconds a conversation is kept in Redis after its last event (default 7 days)
   REDIS_KEY_PREFIX    key prefix, so several deployments can share one Redis (default hotline)
+  EVENTS_DB_URL       SQL event broker (table `events`) the agent console reads transcripts from:
+                      sqlite:///var/events.db (default, relative to the repository) or
+                      postgresql://user:pass@host:port/db; "off" disables the broker
 """
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_EVENTS_DB_URL = "sqlite:///var/events.db"
+
+
+def events_broker(url: str, root: Path = ROOT) -> dict:
+    """endpoints.yml `event_broker` for Rasa's SQLEventBroker (it takes a full URL as `url`)."""
+    url = url.strip()
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if not path.is_absolute():
+            path = root / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"type": "SQL", "url": f"sqlite:///{path}"}
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            # Rasa's venv talks to PostgreSQL through psycopg2, SQLAlchemy's default driver
+            return {"type": "SQL", "url": "postgresql://" + url[len(prefix):]}
+    raise SystemExit(f"EVENTS_DB_URL must start with sqlite:/// or postgresql://, got {url.split('@')[-1]!r}")
 
 
 def render(base: dict, env: dict) -> dict:
@@ -37,6 +60,9 @@ def render(base: dict, env: dict) -> dict:
             common["use_ssl"] = True
         endpoints["tracker_store"] = {**common, "record_exp": int(env.get("TRACKER_RECORD_EXP", 7 * 24 * 3600))}
         endpoints["lock_store"] = dict(common)
+    events_url = (env.get("EVENTS_DB_URL") or DEFAULT_EVENTS_DB_URL).strip()
+    if events_url.lower() != "off":
+        endpoints["event_broker"] = events_broker(events_url)
     return endpoints
 
 
