@@ -15,6 +15,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from bot.actions import order_fields as f
+from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_value
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
 
@@ -47,7 +48,7 @@ def _answer_is_about_another_field(tracker: Tracker, slot: str) -> bool:
     return f.is_correction(text) and bool(_filled_this_turn(tracker, slot))
 
 
-class ValidateOrderForm(FormValidationAction):
+class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def name(self) -> Text:
         return "validate_order_form"
 
@@ -218,6 +219,9 @@ class ActionAskAnonymous(Action):
         return "action_ask_anonymous"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        if in_email_mode(tracker) and tracker.get_slot(QUESTIONS_SLOT):
+            dispatcher.utter_message(text=tracker.get_slot(QUESTIONS_SLOT))  # every missing detail in one mail
+            return []
         order_type = tracker.get_slot("order_type")
         if order_type == "表扬":
             text = "您想署名表扬还是匿名表扬？署名的话请接着告诉我您的称呼和电话。"
