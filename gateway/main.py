@@ -14,6 +14,7 @@ from gateway.api.deps import require_token
 from gateway.api.errors import install_exception_handlers
 from gateway.api.middleware import BodySizeLimitMiddleware
 from gateway.api.routes import events, health, orders, reports, routing
+from gateway.api.routes import portal
 from gateway.core.config import Settings, load_token_registry
 from gateway.core.db import Database
 from gateway.core.workdays import WorkdayCalendar
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(routing.router)
     api.include_router(reports.router)
     app.include_router(health.router)
+    app.include_router(portal.router)  # demo portal page and the chat widget's files
     app.include_router(api)
     return app
 

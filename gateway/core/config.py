@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     outbox_poll_s: float = Field(default=2.0, gt=0, le=600)
     outbox_backoff_base_s: float = Field(default=2.0, gt=0, le=3600)
     outbox_backoff_max_s: float = Field(default=900.0, gt=0, le=86400)
+    webchat_socket_url: str = Field(
+        default="http://localhost:5005",
+        pattern=r"^https?://[^\s/?#'\"<>]+/?$",
+        description="Rasa server with the webchat channel, used by the demo portal page's widget (scheme://host:port).",
+    )
     auto_migrate: bool = Field(
         default=True,
         description="Run `alembic upgrade head` when the app starts.",

@@ -1,0 +1,414 @@
+/*
+ * 商洛 12345 在线咨询 — the portal's chat widget. Plain JavaScript, no build step.
+ *
+ * Embed with one tag (see docs/webchat.md):
+ *   <script src="https://portal.example/widget/widget.js" data-socket-url="http://localhost:5005" defer></script>
+ *
+ * Options (data-* attributes of the script tag):
+ *   data-socket-url   the Rasa server with the webchat channel (default: this page's origin)
+ *   data-socket-path  socket.io path (default /socket.io)
+ *   data-transports   comma-separated socket.io transports (default "websocket,polling")
+ *   data-title        panel title (default "12345 在线咨询")
+ *
+ * Everything the bot, an agent or a citizen writes is put on the page with textContent,
+ * never as HTML.
+ */
+(function () {
+  "use strict";
+
+  if (window.__hotlineWebchat) { return; }
+  window.__hotlineWebchat = true;
+
+  var script = document.currentScript;
+  if (!script) { return; }
+  var data = script.dataset || {};
+  var base = script.src.replace(/[^/]*(\?.*)?$/, "");
+  var config = {
+    socketUrl: (data.socketUrl || window.location.origin).replace(/\/+$/, ""),
+    socketPath: data.socketPath || "/socket.io",
+    transports: (data.transports || "websocket,polling").split(",").map(function (t) { return t.trim(); })
+      .filter(Boolean),
+    title: data.title || "12345 在线咨询",
+    maxChars: 2000
+  };
+  var KEYS = {
+    session: "hotline-webchat-session",
+    privacy: "hotline-webchat-privacy-v1",
+    open: "hotline-webchat-open"
+  };
+  var SESSION_RE = /^web-[0-9a-f]{32}$/;
+
+  var TEXT = {
+    launcher: "在线咨询",
+    launcherUnread: "在线咨询（有新消息）",
+    close: "关闭对话窗口",
+    connecting: "连接中…",
+    offline: "网络连接已断开，正在重新连接…",
+    privacyTitle: "个人信息保护提示",
+    privacyBody: "为受理您的诉求，我们会记录本次对话内容，以及您提供的姓名、联系电话、地址等信息，" +
+      "仅用于办理本次诉求和回访，依法保密，不会用于其他用途。紧急情况请直接拨打 110、119、120 或 122。",
+    privacyAccept: "同意并开始咨询",
+    welcome: "您好！这里是商洛 12345 政务服务便民热线在线咨询。请直接描述您要咨询、求助、投诉或建议的事项。",
+    inputLabel: "输入您的问题",
+    placeholder: "请输入您要反映的问题，按 Enter 发送，Shift+Enter 换行",
+    send: "发送",
+    typing: "正在回复…",
+    you: "我",
+    bot: "智能助手",
+    agent: "人工客服",
+    quickReplies: "快捷回复",
+    empty: "消息内容不能为空，请输入您要反映的问题。",
+    tooLong: "您的消息太长了（最多 " + 2000 + " 个字），请分几次发送。",
+    historyFailed: "未能读取以前的对话记录，新消息不受影响。",
+    log: "对话记录",
+    counter: function (n) { return n + " / " + config.maxChars; }
+  };
+
+  function storageGet(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+  function storageSet(key, value) {
+    try { window.localStorage.setItem(key, value); } catch (e) { /* private mode: session lasts this page */ }
+  }
+  function sessionFlag(key, value) {
+    try {
+      if (value === undefined) { return window.sessionStorage.getItem(key) === "1"; }
+      if (value) { window.sessionStorage.setItem(key, "1"); } else { window.sessionStorage.removeItem(key); }
+    } catch (e) { return false; }
+    return value;
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "className") { node.className = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
+    });
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  // ---- the DOM -------------------------------------------------------------------------
+  var ui = {};
+
+  function build() {
+    ui.root = el("div", { className: "hlw", "data-hotline-webchat": "" });
+    ui.launcher = el("button", { className: "hlw-launcher", type: "button", "aria-expanded": "false",
+      "aria-controls": "hlw-panel", "aria-haspopup": "dialog" });
+    ui.launcherIcon = el("span", { className: "hlw-launcher-icon", "aria-hidden": "true" }, "💬");
+    ui.launcherText = el("span", { className: "hlw-launcher-text" }, TEXT.launcher);
+    ui.launcher.appendChild(ui.launcherIcon);
+    ui.launcher.appendChild(ui.launcherText);
+
+    ui.panel = el("section", { className: "hlw-panel", id: "hlw-panel", role: "dialog",
+      "aria-modal": "false", "aria-labelledby": "hlw-title" });
+    ui.panel.hidden = true;
+
+    var header = el("header", { className: "hlw-header" });
+    header.appendChild(el("h2", { className: "hlw-title", id: "hlw-title" }, config.title));
+    ui.close = el("button", { className: "hlw-close", type: "button", "aria-label": TEXT.close, title: TEXT.close }, "×");
+    header.appendChild(ui.close);
+    ui.panel.appendChild(header);
+
+    ui.status = el("div", { className: "hlw-status", role: "status", "aria-live": "polite" });
+    ui.panel.appendChild(ui.status);
+
+    ui.log = el("div", { className: "hlw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+      "aria-label": TEXT.log, tabindex: "0" });
+    ui.panel.appendChild(ui.log);
+
+    ui.privacy = el("div", { className: "hlw-privacy", role: "region", "aria-labelledby": "hlw-privacy-title" });
+    ui.privacy.appendChild(el("h3", { id: "hlw-privacy-title" }, TEXT.privacyTitle));
+    ui.privacy.appendChild(el("p", { id: "hlw-privacy-body" }, TEXT.privacyBody));
+    ui.privacyAccept = el("button", { className: "hlw-primary", type: "button",
+      "aria-describedby": "hlw-privacy-body" }, TEXT.privacyAccept);
+    ui.privacy.appendChild(ui.privacyAccept);
+    ui.panel.appendChild(ui.privacy);
+
+    ui.typing = el("div", { className: "hlw-typing", "aria-live": "polite" });
+    ui.typing.hidden = true;
+    ui.panel.appendChild(ui.typing);
+
+    ui.replies = el("div", { className: "hlw-replies", role: "group", "aria-label": TEXT.quickReplies });
+    ui.replies.hidden = true;
+    ui.panel.appendChild(ui.replies);
+
+    ui.error = el("div", { className: "hlw-error", role: "alert" });
+    ui.error.hidden = true;
+    ui.panel.appendChild(ui.error);
+
+    ui.form = el("form", { className: "hlw-form", novalidate: "" });
+    ui.form.appendChild(el("label", { className: "hlw-sr", "for": "hlw-input" }, TEXT.inputLabel));
+    ui.input = el("textarea", { id: "hlw-input", className: "hlw-input", rows: "2", maxlength: String(config.maxChars),
+      placeholder: TEXT.placeholder, "aria-describedby": "hlw-counter" });
+    ui.counter = el("span", { className: "hlw-counter", id: "hlw-counter", "aria-live": "off" }, TEXT.counter(0));
+    ui.send = el("button", { className: "hlw-send hlw-primary", type: "submit" }, TEXT.send);
+    ui.form.appendChild(ui.input);
+    ui.form.appendChild(ui.counter);
+    ui.form.appendChild(ui.send);
+    ui.panel.appendChild(ui.form);
+
+    ui.root.appendChild(ui.panel);
+    ui.root.appendChild(ui.launcher);
+    document.body.appendChild(ui.root);
+  }
+
+  // ---- state -------------------------------------------------------------------------
+  var state = {
+    socket: null,
+    sessionId: null,
+    confirmed: false,
+    privacyAccepted: storageGet(KEYS.privacy) === "1",
+    open: false,
+    unread: false,
+    historyShown: false
+  };
+  var stored = storageGet(KEYS.session);
+  state.sessionId = stored && SESSION_RE.test(stored) ? stored : null;
+
+  function setStatus(text) {
+    ui.status.textContent = text || "";
+    ui.status.hidden = !text;
+    ui.root.classList.toggle("hlw-offline", Boolean(text));
+  }
+
+  function showError(text) {
+    ui.error.textContent = text || "";
+    ui.error.hidden = !text;
+  }
+
+  function refreshControls() {
+    var ready = state.privacyAccepted && state.confirmed;
+    ui.privacy.hidden = state.privacyAccepted;
+    ui.form.hidden = !state.privacyAccepted;
+    ui.send.disabled = !ready;
+    ui.input.setAttribute("aria-disabled", ready ? "false" : "true");
+  }
+
+  function scrollToEnd() { ui.log.scrollTop = ui.log.scrollHeight; }
+
+  function addMessage(from, text, agentName) {
+    var who = from === "citizen" ? TEXT.you : from === "agent" ? TEXT.agent + (agentName ? " " + agentName : "") : TEXT.bot;
+    var item = el("div", { className: "hlw-msg hlw-from-" + from, "data-from": from });
+    item.appendChild(el("span", { className: from === "agent" ? "hlw-who" : "hlw-who hlw-sr" }, who + "："));
+    item.appendChild(el("div", { className: "hlw-bubble" }, text));
+    ui.log.appendChild(item);
+    scrollToEnd();
+    if (!state.open && from !== "citizen") { setUnread(true); }
+    return item;
+  }
+
+  function setReplies(buttons) {
+    while (ui.replies.firstChild) { ui.replies.removeChild(ui.replies.firstChild); }
+    (buttons || []).forEach(function (button) {
+      var node = el("button", { className: "hlw-reply", type: "button" }, button.title);
+      node.addEventListener("click", function () { sendPayload(button); });
+      ui.replies.appendChild(node);
+    });
+    ui.replies.hidden = !ui.replies.firstChild;
+  }
+
+  function setTyping(on) {
+    ui.typing.textContent = on ? TEXT.typing : "";
+    ui.typing.hidden = !on;
+  }
+
+  function setUnread(on) {
+    state.unread = on;
+    ui.launcherText.textContent = on ? TEXT.launcherUnread : TEXT.launcher;
+    ui.launcher.classList.toggle("hlw-unread", on);
+  }
+
+  function renderTranscript(messages) {
+    while (ui.log.firstChild) { ui.log.removeChild(ui.log.firstChild); }
+    var welcome = el("div", { className: "hlw-msg hlw-from-bot hlw-welcome", "data-from": "welcome" });
+    welcome.appendChild(el("div", { className: "hlw-bubble" }, TEXT.welcome));
+    ui.log.appendChild(welcome);
+    var last = null;
+    (messages || []).forEach(function (m) {
+      if (!m || typeof m.text !== "string") { return; }
+      var from = m.from === "citizen" || m.from === "agent" ? m.from : "bot";
+      if (m.text) { addMessage(from, m.text, m.agent); }
+      last = m;
+    });
+    setReplies(last && last.from !== "citizen" ? last.buttons : []);
+    scrollToEnd();
+  }
+
+  // ---- the connection ----------------------------------------------------------------
+  function loadHistory() {
+    var sessionId = state.sessionId;
+    var url = config.socketUrl + "/webhooks/webchat/history?session_id=" + encodeURIComponent(sessionId);
+    return fetch(url, { credentials: "omit", cache: "no-store" })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (body) {
+        if (sessionId !== state.sessionId) { return; }
+        renderTranscript(body.messages || []);
+        state.historyShown = true;
+        if ((body.messages || []).length && !state.privacyAccepted) {
+          // a conversation in this browser means the notice was accepted here before
+          acceptPrivacy(false);
+        }
+      })
+      .catch(function () { if (!state.historyShown) { renderTranscript([]); } showError(TEXT.historyFailed); });
+  }
+
+  function connect() {
+    if (state.socket) { return; }
+    if (typeof window.io !== "function") { setStatus(TEXT.offline); return; }
+    setStatus(TEXT.connecting);
+    var socket = window.io(config.socketUrl, {
+      path: config.socketPath,
+      transports: config.transports,
+      reconnection: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10000,
+      timeout: 10000
+    });
+    state.socket = socket;
+
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: state.sessionId });
+    });
+    socket.on("session_confirm", function (msg) {
+      if (!msg || !SESSION_RE.test(msg.session_id)) { return; }
+      state.sessionId = msg.session_id;
+      storageSet(KEYS.session, msg.session_id);
+      state.confirmed = true;
+      setStatus("");
+      refreshControls();
+      loadHistory();
+    });
+    socket.on("disconnect", function () {
+      state.confirmed = false;
+      setTyping(false);
+      setStatus(TEXT.connecting);
+      refreshControls();
+    });
+    socket.on("connect_error", function () { setStatus(TEXT.connecting); });
+    socket.on("bot_uttered", function (msg) {
+      if (!msg || typeof msg.text !== "string") { return; }
+      setTyping(false);
+      var from = typeof msg.agent === "string" && msg.agent ? "agent" : "bot";
+      if (msg.text) { addMessage(from, msg.text, msg.agent); }
+      setReplies(Array.isArray(msg.buttons) ? msg.buttons : []);
+    });
+    socket.on("user_echo", function (msg) {
+      if (msg && typeof msg.text === "string" && msg.text) { addMessage("citizen", msg.text); setReplies([]); }
+    });
+    socket.on("bot_typing", function (msg) { setTyping(Boolean(msg && msg.typing)); });
+    socket.on("webchat_error", function (msg) {
+      if (msg && typeof msg.text === "string") { showError(msg.text); }
+    });
+  }
+
+  function emitMessage(payload) {
+    if (!state.socket || !state.confirmed) { setStatus(TEXT.connecting); return false; }
+    payload.session_id = state.sessionId;
+    state.socket.emit("user_uttered", payload);
+    return true;
+  }
+
+  function sendText() {
+    var text = ui.input.value;
+    showError("");
+    if (!text.trim()) { showError(TEXT.empty); ui.input.focus(); return; }
+    if (text.length > config.maxChars) { showError(TEXT.tooLong); ui.input.focus(); return; }
+    if (!emitMessage({ message: text })) { return; }
+    addMessage("citizen", text.trim());
+    setReplies([]);
+    ui.input.value = "";
+    updateCounter();
+    ui.input.focus();
+  }
+
+  function sendPayload(button) {
+    showError("");
+    if (!emitMessage({ message: button.payload, is_payload: true, title: button.title })) { return; }
+    addMessage("citizen", button.title);
+    setReplies([]);
+    ui.input.focus();
+  }
+
+  function updateCounter() {
+    ui.counter.textContent = TEXT.counter(ui.input.value.length);
+  }
+
+  function acceptPrivacy(moveFocus) {
+    state.privacyAccepted = true;
+    storageSet(KEYS.privacy, "1");
+    refreshControls();
+    if (moveFocus) { ui.input.focus(); }
+  }
+
+  // ---- open / close, keyboard --------------------------------------------------------
+  function openPanel() {
+    state.open = true;
+    sessionFlag(KEYS.open, true);
+    ui.panel.hidden = false;
+    ui.root.classList.add("hlw-open");
+    ui.launcher.setAttribute("aria-expanded", "true");
+    setUnread(false);
+    connect();
+    if (!state.historyShown && !state.confirmed) { renderTranscript([]); }
+    refreshControls();
+    (state.privacyAccepted ? ui.input : ui.privacyAccept).focus();
+    scrollToEnd();
+  }
+
+  function closePanel() {
+    state.open = false;
+    sessionFlag(KEYS.open, false);
+    ui.panel.hidden = true;
+    ui.root.classList.remove("hlw-open");
+    ui.launcher.setAttribute("aria-expanded", "false");
+    ui.launcher.focus();
+  }
+
+  function wire() {
+    ui.launcher.addEventListener("click", function () { if (state.open) { closePanel(); } else { openPanel(); } });
+    ui.close.addEventListener("click", closePanel);
+    ui.privacyAccept.addEventListener("click", function () { acceptPrivacy(true); });
+    ui.form.addEventListener("submit", function (event) { event.preventDefault(); sendText(); });
+    ui.input.addEventListener("input", updateCounter);
+    ui.input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        sendText();
+      }
+    });
+    ui.panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); closePanel(); }
+    });
+  }
+
+  // ---- start -------------------------------------------------------------------------
+  function loadOnce(tag, attrs, onload) {
+    var node = el(tag, attrs);
+    if (onload) { node.addEventListener("load", onload); node.addEventListener("error", onload); }
+    document.head.appendChild(node);
+  }
+
+  function start() {
+    build();
+    wire();
+    refreshControls();
+    setStatus("");
+    var ready = function () {
+      // a conversation already running in this browser reconnects at once, so an agent's
+      // messages are waiting in the panel when it is opened
+      if (state.sessionId) { connect(); }
+      if (sessionFlag(KEYS.open)) { openPanel(); }
+      ui.root.setAttribute("data-ready", "true");
+    };
+    if (typeof window.io === "function") { ready(); } else {
+      loadOnce("script", { src: base + "vendor/socket.io.min.js" }, ready);
+    }
+  }
+
+  loadOnce("link", { rel: "stylesheet", href: base + "widget.css" });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
