@@ -13,11 +13,12 @@ from gateway import __version__
 from gateway.api.deps import require_token
 from gateway.api.errors import install_exception_handlers
 from gateway.api.middleware import BodySizeLimitMiddleware
-from gateway.api.routes import events, health, orders, reports, routing
+from gateway.api.routes import attachments, events, health, orders, reports, routing
 from gateway.api.routes import portal
 from gateway.core.config import Settings, load_token_registry
 from gateway.core.db import Database
 from gateway.core.workdays import WorkdayCalendar
+from gateway.services.attachments import AttachmentStore, megabytes
 from gateway.services.orders import utcnow
 from gateway.services.outbox import OutboxWorker
 from gateway.services.routing import RoutingTableStore
@@ -68,15 +69,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_registry = load_token_registry(settings)
     app.state.clock = utcnow
     app.state.routing = RoutingTableStore(settings.routing_file)
+    app.state.attachment_store = AttachmentStore(settings.attachments_dir)
 
     install_exception_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    upload_limit = settings.attachment_max_bytes + 64 * 1024  # multipart headers and form fields
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_limits={
+            attachments.UPLOAD_PATH: (
+                upload_limit,
+                f"附件过大：单个文件不能超过 {megabytes(settings.attachment_max_bytes)}",
+            )
+        },
+    )
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)])
     api.include_router(orders.router)
     api.include_router(events.router)
     api.include_router(routing.router)
     api.include_router(reports.router)
+    api.include_router(attachments.router)
     app.include_router(health.router)
     app.include_router(portal.router)  # demo portal page and the chat widget's files
     app.include_router(api)

@@ -212,3 +212,28 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class StoredAttachment(Base):
+    """A file a citizen sent (revision 0008). The bytes live in the attachment store
+    (``GATEWAY_ATTACHMENTS_DIR``, content-addressed by SHA-256); this row holds the
+    metadata, who sent it, and the order it was linked to (NULL until then)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sender_id: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    order_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("orders.id", ondelete="RESTRICT"),
+        index=True,
+    )
+
+    __table_args__ = (Index("ix_attachments_sender_id_sha256", "sender_id", "sha256"),)

@@ -51,6 +51,8 @@ FIELD_LABELS: dict[str, str] = {
     "category": "热点分类",
     "urgent": "是否紧急",
     "attachments": "附件",
+    "attachment_ids": "附件标识",
+    "file": "文件",
     "source_conversation": "来源对话",
     "knowledge_items": "已展示的知识库条目",
     "name": "名称",
@@ -233,6 +235,28 @@ class KnowledgeItem(BaseModel):
 
 MAX_ATTACHMENTS = 10
 MAX_TURNS = 100
+_ATTACHMENT_ID = re.compile(r"att_[0-9a-f]{24}")
+
+
+def _attachment_id(value: str) -> str:
+    if not _ATTACHMENT_ID.fullmatch(value):
+        raise PydanticCustomError("attachment_id_invalid", "附件标识格式不正确（应为上传附件时返回的 id）")
+    return value
+
+
+AttachmentId = Annotated[str, AfterValidator(_attachment_id), Field(examples=["att_0123456789abcdef01234567"])]
+
+
+class AttachmentOut(BaseModel):
+    """已上传的附件（POST /api/v1/attachments 的返回；工单中的 attachment_files）。"""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: dt.datetime | None = None
+    download_url: str | None = Field(default=None, description="下载地址（话务员、督办、管理员；承办单位仅限本单位工单）")
 MAX_KNOWLEDGE_ITEMS = 20
 
 
@@ -256,6 +280,11 @@ class OrderCreate(BaseModel):
     category: Category | None = Field(default=None, description="热点分类；可留空，由派单时确定")
     urgent: StrictBool = Field(default=False, description="重大、紧急突发事项（第十二条（三））")
     attachments: list[Attachment] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+    attachment_ids: list[AttachmentId] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description="POST /api/v1/attachments 返回的附件 id；须为同一提交人（sender_id）上传、尚未关联工单的附件",
+    )
     source_conversation: list[ConversationTurn] = Field(
         default_factory=list, max_length=MAX_TURNS, description="建单前的对话记录（可选）"
     )
@@ -310,6 +339,7 @@ class OrderOut(BaseModel):
     co_units: list[str] = Field(default_factory=list, description="会办单位（派单后）")
     accept_due_at: dt.datetime | None = Field(default=None, description="签收期限（派单后 24 小时）")
     attachments: list[Attachment] = Field(default_factory=list)
+    attachment_files: list[AttachmentOut] = Field(default_factory=list, description="群众上传的附件（元数据）")
     source_conversation: list[ConversationTurn] = Field(default_factory=list)
     knowledge_items: list[KnowledgeItem] = Field(default_factory=list)
     dispatched_at: dt.datetime | None = None

@@ -32,6 +32,7 @@ _OWN_TYPES = {
     "units_duplicate",
     "consent_required",
     "units_without_lead",
+    "attachment_id_invalid",
 }
 _LOCATION_ROOTS = {"body", "query", "path", "header", "cookie"}
 _MODEL_LEVEL_FIELDS = {"contact_phone_required": "contact_phone"}

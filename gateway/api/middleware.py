@@ -15,22 +15,29 @@ class BodySizeLimitMiddleware:
     then replayed to the application; the limit is small (64 KiB by default).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: dict[str, tuple[int, str]] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # exact path -> (limit, Chinese message), e.g. the attachment upload
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        max_bytes, too_large = self.path_limits.get(
+            scope.get("path", ""), (self.max_bytes, f"请求体过大：最大允许 {self.max_bytes} 字节")
+        )
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not declared.isdigit():
                 await self._reply(scope, receive, send, 400, "Content-Length 请求头无效")
                 return
-            if int(declared) > self.max_bytes:
-                await self._too_large(scope, receive, send)
+            if int(declared) > max_bytes:
+                await self._reply(scope, receive, send, 413, too_large)
                 return
 
         chunks: list[bytes] = []
@@ -41,8 +48,8 @@ class BodySizeLimitMiddleware:
                 return
             body = message.get("body", b"")
             size += len(body)
-            if size > self.max_bytes:
-                await self._too_large(scope, receive, send)
+            if size > max_bytes:
+                await self._reply(scope, receive, send, 413, too_large)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -58,11 +65,6 @@ class BodySizeLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._reply(
-            scope, receive, send, 413, f"请求体过大：最大允许 {self.max_bytes} 字节"
-        )
 
     @staticmethod
     async def _reply(scope: Scope, receive: Receive, send: Send, code: int, detail: str) -> None:

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     outbox_poll_s: float = Field(default=2.0, gt=0, le=600)
     outbox_backoff_base_s: float = Field(default=2.0, gt=0, le=3600)
     outbox_backoff_max_s: float = Field(default=900.0, gt=0, le=86400)
+    attachments_dir: Path = Field(
+        default=Path("var/attachments"),
+        description="Folder of uploaded attachments (content-addressed by SHA-256); shared by all replicas.",
+    )
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     webchat_socket_url: str = Field(
         default="http://localhost:5005",
         pattern=r"^https?://[^\s/?#'\"<>]+/?$",

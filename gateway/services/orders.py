@@ -32,6 +32,7 @@ from gateway.core.workdays import WorkdayCalendar, deadline_workdays
 from gateway.domain import WITHDRAWABLE_STATUSES, EventKind, OrderStatus
 from gateway.models import IdempotencyKey, Order, OrderEvent
 from gateway.schemas import OrderCreate
+from gateway.services import attachments as attachment_files
 from gateway.services import outbox
 from gateway.services.duplicates import find_duplicate
 from gateway.services.order_numbers import next_order_no
@@ -81,6 +82,7 @@ _LATER_FIELDS: dict[str, Any] = {
     "category": None,
     "urgent": False,
     "attachments": [],
+    "attachment_ids": [],
     "source_conversation": [],
     "knowledge_items": [],
 }
@@ -130,12 +132,15 @@ def create_order(
             return replay
 
     now = now or utcnow()
+    # Raises AttachmentNotLinkable (→ 422) before anything is written.
+    attachment_files.check_linkable(session, payload.attachment_ids, payload.sender_id)
     if check_duplicates:
         earlier = find_duplicate(session, payload)
         if earlier is not None:
             return _link_duplicate(session, earlier, payload, idempotency_key, digest, now)
     try:
         order = _insert_order(session, payload, calendar=calendar, tz=tz, now=now, routing=routing)
+        attachment_files.link_to_order(session, order, payload.attachment_ids, payload.sender_id)
         if idempotency_key is not None:
             session.add(
                 IdempotencyKey(
@@ -175,6 +180,8 @@ def _link_duplicate(
         if idempotency_key is not None:
             session.add(IdempotencyKey(key=idempotency_key, request_hash=digest, order_id=earlier.id, created_at=now))
             session.flush()
+        # Evidence sent with the repeated request goes to the order already in progress.
+        attachment_files.link_to_order(session, earlier, payload.attachment_ids, payload.sender_id)
         session.add(
             OrderEvent(
                 order_id=earlier.id,
@@ -186,6 +193,7 @@ def _link_duplicate(
                     "description": payload.description,
                     "conversation_id": payload.conversation_id,
                     "idempotency_key": idempotency_key,
+                    "attachment_ids": list(payload.attachment_ids),
                 },
             )
         )

@@ -42,7 +42,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TABLES = (
     "order_events", "idempotency_keys", "orders", "order_no_counters", "direct_answers", "personal_data_reads",
-    "outbox",
+    "outbox", "attachments",
 )
 
 

@@ -11,7 +11,7 @@ ORDER_FIELDS = {
     "reply_required", "description", "conversation_id", "created_at", "due_at",
     "withdrawn_at", "withdraw_reason",
     # revision 0002
-    "category", "urgent", "lead_unit", "co_units", "accept_due_at", "attachments",
+    "category", "urgent", "lead_unit", "co_units", "accept_due_at", "attachments", "attachment_files",
     "source_conversation", "knowledge_items",
     # revision 0003
     "dispatched_at", "signed_at", "replied_at", "completed_at", "timeliness", "timeliness_label",

@@ -25,6 +25,7 @@ from gateway.domain import ORDER_NO_PATTERN, Category, Channel, OrderStatus, Ord
 from gateway.models import Order
 from gateway.schemas import (
     Attachment,
+    AttachmentOut,
     ConversationTurn,
     ErrorResponse,
     KnowledgeItem,
@@ -34,6 +35,7 @@ from gateway.schemas import (
     WithdrawRequest,
     clean_text,
 )
+from gateway.services import attachments as attachment_service
 from gateway.services import orders as service
 from gateway.services.lifecycle import timeliness
 from gateway.services.orders import utcnow
@@ -56,7 +58,12 @@ _errors = {
 }
 
 
-def to_out(order: Order, tz: dt.tzinfo, now: dt.datetime | None = None) -> OrderOut:
+ATTACHMENT_DOWNLOAD_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.UNIT})
+
+
+def to_out(
+    order: Order, tz: dt.tzinfo, now: dt.datetime | None = None, files: list[AttachmentOut] | None = None
+) -> OrderOut:
     def local(value: dt.datetime | None) -> dt.datetime | None:
         return value.astimezone(tz).replace(microsecond=0) if value is not None else None
 
@@ -88,6 +95,7 @@ def to_out(order: Order, tz: dt.tzinfo, now: dt.datetime | None = None) -> Order
         co_units=list(order.co_units or []),
         accept_due_at=local(order.accept_due_at),
         attachments=[Attachment.model_validate(a) for a in order.attachments or []],
+        attachment_files=files or [],
         source_conversation=[ConversationTurn.model_validate(t) for t in order.source_conversation or []],
         knowledge_items=[KnowledgeItem.model_validate(k) for k in order.knowledge_items or []],
         dispatched_at=local(order.dispatched_at),
@@ -120,8 +128,16 @@ def publish(
 ) -> list[OrderOut]:
     """Orders as this principal may see them; audited when personal data is shown."""
     views, shown = [], []
+    files = attachment_service.for_orders(session, [order.id for order in orders])
+    downloadable = principal.role in ATTACHMENT_DOWNLOAD_ROLES
     for order in orders:
-        view, personal = present(to_out(order, tz, now), order, principal)
+        outs = [
+            attachment_service.to_schema(
+                row, tz, download_url=f"/api/v1/attachments/{row.id}/content" if downloadable else None
+            )
+            for row in files.get(order.id, [])
+        ]
+        view, personal = present(to_out(order, tz, now, outs), order, principal)
         views.append(view)
         if personal:
             shown.append(order.order_no)
@@ -185,6 +201,8 @@ def create_order(
             status.HTTP_409_CONFLICT,
             detail="该 Idempotency-Key 已用于内容不同的请求，请使用新的 Idempotency-Key",
         ) from None
+    except attachment_service.AttachmentNotLinkable as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"请求参数有误：{exc.message}") from None
     response.headers["Location"] = _order_location(result.order.order_no)
     if result.replayed:
         response.status_code = status.HTTP_200_OK
