@@ -251,10 +251,14 @@ def summary_lines(order_type: str, slots: Mapping[str, Any]) -> List[str]:
     return lines
 
 
-def summary_text(order_type: str, slots: Mapping[str, Any]) -> str:
+def summary_text(order_type: str, slots: Mapping[str, Any], attachments: str = "") -> str:
+    """`attachments` describes the files sent with the order ("2张图片"), empty for none."""
+    lines = summary_lines(order_type, slots)
+    if attachments:
+        lines.append(f"【附件】{attachments}")
     return (
         "请核对一下要提交的工单：\n"
-        + "\n".join(summary_lines(order_type, slots))
+        + "\n".join(lines)
         + "\n没问题请回复“确认”；要修改的话直接告诉我，比如“电话改成139…”；不想提交了回复“取消”。"
     )
 

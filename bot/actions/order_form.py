@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from bot.actions import attachments
 from bot.actions import order_fields as f
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_value
@@ -244,7 +245,8 @@ class ActionAskOrderConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         order_type = tracker.get_slot("order_type") or "求助"
         dispatcher.utter_message(
-            text=f.summary_text(order_type, tracker.slots),
+            text=f.summary_text(order_type, tracker.slots, attachments=attachments.describe(
+                attachments.collect(tracker.events, tracker.get_slot("form_run_id")))),
             buttons=[
                 {"title": "确认提交", "payload": "/affirm"},
                 {"title": "取消", "payload": "/stop"},

@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import attachments
 from bot.actions import order_fields as f
 from bot.actions.gateway_client import GatewayClient, GatewayRejected, GatewayUnavailable
 from bot.actions.tracker_utils import reset_order_events
@@ -30,11 +31,13 @@ def format_due(due_at: str) -> str:
     return f"{due.year}年{due.month}月{due.day}日"
 
 
-def confirmation_text(order: Dict[str, Any]) -> str:
+def confirmation_text(order: Dict[str, Any], evidence: str = "") -> str:
+    """`evidence` describes the attached files ("2张图片"), empty for none."""
     order_type = order.get("type", "")
     days = f.deadline_days(order_type)
+    attached = f"您发送的{evidence}已作为附件一并提交。" if evidence else ""
     text = (
-        f"已为您提交工单，工单编号：{order['order_no']}。"
+        f"已为您提交工单，工单编号：{order['order_no']}。{attached}"
         f"按规定，{order_type}类工单在{days}个工作日内办结，最迟{format_due(order.get('due_at'))}前办结。"
     )
     if order.get("reply_required"):
@@ -59,8 +62,11 @@ class ActionSubmitOrder(Action):
             channel=f.channel_of(tracker.get_latest_input_channel()),
             conversation_id=tracker.sender_id,
         )
+        files = attachments.collect(tracker.events, run_id)
+        if files:
+            payload["attachment_ids"] = [a["id"] for a in files]
         try:
-            order = await GatewayClient().create_order(payload, idempotency_key(tracker.sender_id, run_id))
+            order = await self._create(payload, idempotency_key(tracker.sender_id, run_id))
         except GatewayUnavailable:
             logger.exception("order gateway unavailable for %s", tracker.sender_id)
             dispatcher.utter_message(
@@ -74,5 +80,21 @@ class ActionSubmitOrder(Action):
             # back into the form: it shows the summary again and takes the correction
             return [SlotSet("order_pending", False), SlotSet("order_confirmed", None), FollowupAction("order_form")]
         # the gateway links a repeat of the same open matter to the earlier order (第七条(七))
-        dispatcher.utter_message(text=order.get("notice") or confirmation_text(order))
+        linked = {a.get("id") for a in order.get("attachment_files") or []}
+        evidence = attachments.describe([a for a in files if a["id"] in linked])
+        dispatcher.utter_message(text=order.get("notice") or confirmation_text(order, evidence))
         return reset_order_events() + [SlotSet("last_order_no", order["order_no"])]
+
+    @staticmethod
+    async def _create(payload: Dict[str, Any], key: str) -> Dict[str, Any]:
+        """Creates the order; attachments the gateway will not link (expired, another sender's)
+        never block the order itself: it is then submitted without them."""
+        client = GatewayClient()
+        try:
+            return await client.create_order(payload, key)
+        except GatewayRejected as error:
+            if not payload.get("attachment_ids") or error.status_code != 422 or "附件" not in error.message:
+                raise
+            logger.warning("gateway refused the attachments %s: %s; submitting without them",
+                           payload["attachment_ids"], error.message)
+            return await client.create_order({k: v for k, v in payload.items() if k != "attachment_ids"}, key)

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import time
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,8 @@ def start(name: str, args: list, port: int, ready_path: str, env: Optional[Dict[
 def start_gateway(database_url: str, token: str, port: Optional[int] = None, extra_env: Optional[Dict[str, str]] = None) -> Proc:
     port = port or free_port()
     env = {"GATEWAY_API_TOKEN": token, "DATABASE_URL": database_url, **(extra_env or {})}
+    # uploaded attachments go to a temporary folder, never into the checkout's var/
+    env.setdefault("GATEWAY_ATTACHMENTS_DIR", tempfile.mkdtemp(prefix="gw-attachments-"))
     return start("gateway", [SVC_VENV / "uvicorn", "gateway.main:app", "--host", "127.0.0.1", "--port", port],
                  port, "/health", env=env, timeout=60)
 
