@@ -1,0 +1,179 @@
+"""The mailbox worker: reads unread mail over IMAP (IDLE where the server offers it,
+polling otherwise), skips what must not be answered, resolves the thread, uploads the
+attachments and hands each mail to the Rasa server's email endpoint. A mail is marked
+\\Seen only once the Rasa side reports it handled (reply sent, or nothing to send); until
+then it stays unread and is tried again, so a crash of either process loses nothing."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, Optional
+
+import httpx
+
+from channels.email import store as st
+from channels.email.attachments import GatewayUnavailable, store_attachments
+from channels.email.loops import why_not_answered
+from channels.email.parsing import ParsedMail, parse_mail
+from channels.email.settings import Settings
+from channels.email.threads import linked_ids, normalise_subject, sender_id_for, subject_key, thread_id_for
+from channels.email.transport import Mailbox, MailboxError
+
+logger = logging.getLogger("channels.email.worker")
+
+
+async def resolve_thread(store: Any, mail: ParsedMail) -> str:
+    linked = linked_ids(mail.in_reply_to, mail.references)
+    thread = await store.thread_for([mail.message_id] + linked)
+    key = subject_key(mail.from_address, mail.subject) if normalise_subject(mail.subject) else None
+    if thread is None and key:
+        thread = await store.thread_for_subject(key)
+    if thread is None:
+        root = mail.references[0] if mail.references else (mail.in_reply_to[0] if mail.in_reply_to else mail.message_id)
+        thread = thread_id_for(root)
+    await store.link(mail.message_id, thread)
+    if key:
+        await store.set_subject(key, thread)
+    return thread
+
+
+class Worker:
+    def __init__(self, settings: Settings, store: Any = None) -> None:
+        self.settings = settings
+        self.store = store if store is not None else st.make_store(settings)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.handling_timeout_s, connect=10.0))
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.store.close()
+
+    # ------------------------------------------------------------ one mail
+    async def handle_uid(self, mailbox: Mailbox, uid: int) -> bool:
+        """True when the mail is finished (marked \\Seen), False to try again later."""
+        raw = await mailbox.fetch(uid)
+        if raw is None:
+            return True
+        mail = parse_mail(raw)
+        status = await self.store.status(mail.message_id)
+        if status in (st.DONE, st.IGNORED):
+            await mailbox.mark_seen(uid)  # handled before a crash, or a second copy: never answered twice
+            return True
+        reason = why_not_answered(mail, self.settings.address)
+        if reason:
+            logger.info("mail %s from %s not answered: %s", mail.message_id, mail.from_address, reason)
+            await self.store.set_status(mail.message_id, st.IGNORED, note=reason)
+            await mailbox.mark_seen(uid)
+            return True
+        outcome = await self.deliver(mail)
+        if outcome in ("done", "duplicate"):
+            await mailbox.mark_seen(uid)
+            return True
+        return False
+
+    async def deliver(self, mail: ParsedMail) -> str:
+        thread = await resolve_thread(self.store, mail)
+        sender_id = sender_id_for(thread)
+        try:
+            stored = await store_attachments(self.settings, self.store, self.http, mail.message_id, sender_id,
+                                             mail.attachments)
+        except GatewayUnavailable as exc:
+            logger.warning("mail %s: attachments not stored yet (%s); tried again later", mail.message_id, exc)
+            return "retry"
+        payload: Dict[str, Any] = {
+            "message_id": mail.message_id,
+            "thread_id": thread,
+            "sender_id": sender_id,
+            "from_address": mail.from_address,
+            "from_name": mail.from_name,
+            "reply_to": mail.answer_to,
+            "subject": mail.subject,
+            "references": mail.references,
+            "text": mail.text,
+            "attachments": stored.uploaded,
+            "kept_attachments": stored.kept,
+            "notices": stored.notices,
+        }
+        try:
+            response = await self.http.post(
+                f"{self.settings.rasa_url}/webhooks/email/receive", json=payload,
+                headers={"Authorization": f"Bearer {self.settings.channel_token}"})
+        except httpx.HTTPError as exc:
+            logger.warning("mail %s: Rasa server not reached (%s); tried again later", mail.message_id, exc)
+            return "retry"
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        status = body.get("status") if isinstance(body, dict) else None
+        if response.status_code == 200 and status in ("done", "duplicate"):
+            logger.info("mail %s (%s) handled: %s", mail.message_id, sender_id, status)
+            return status
+        logger.warning("mail %s: Rasa answered %s %s; tried again later", mail.message_id, response.status_code, body)
+        return "retry"
+
+    # ------------------------------------------------------------ the loop
+    async def process_unseen(self, mailbox: Mailbox) -> bool:
+        """Handles every unread mail; True when some are left for a retry."""
+        left = False
+        for uid in await mailbox.unseen_uids():
+            try:
+                finished = await self.handle_uid(mailbox, uid)
+            except MailboxError:
+                raise
+            except Exception:
+                logger.exception("mail uid %s: unexpected failure; tried again later", uid)
+                finished = False
+            left = left or not finished
+        return left
+
+    async def run(self, stop: Optional[asyncio.Event] = None) -> None:
+        stop = stop or asyncio.Event()
+        s = self.settings
+        while not stop.is_set():
+            mailbox = Mailbox(s)
+            try:
+                await mailbox.connect()
+                mode = "IDLE" if (s.use_idle and mailbox.can_idle) else f"polling every {s.poll_interval_s:.0f}s"
+                logger.info("email worker reading %s@%s:%s/%s (%s)", s.imap_user, s.imap_host, s.imap_port, s.mailbox, mode)
+                while not stop.is_set():
+                    left = await self.process_unseen(mailbox)
+                    if left:
+                        wait = s.retry_s
+                    elif s.use_idle and mailbox.can_idle:
+                        wait = s.idle_timeout_s
+                    else:
+                        wait = s.poll_interval_s
+                    if left or not (s.use_idle and mailbox.can_idle):
+                        await _sleep_or_stop(stop, wait)
+                    else:
+                        await mailbox.wait_for_news(wait)
+            except (MailboxError, OSError, asyncio.TimeoutError) as exc:
+                logger.warning("IMAP connection problem (%s); reconnecting in %.0fs", exc or type(exc).__name__, s.retry_s)
+            except Exception as exc:  # aioimaplib raises its own errors on a dropped connection
+                logger.warning("IMAP failure (%r); reconnecting in %.0fs", exc, s.retry_s)
+            finally:
+                await mailbox.close()
+            await _sleep_or_stop(stop, s.retry_s)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def main(settings: Optional[Settings] = None) -> None:
+    settings = settings or Settings.from_env()
+    missing = settings.missing_for_worker()
+    if missing:
+        logger.warning("email channel not configured (%s not set): the email worker stays idle", ", ".join(missing))
+        await asyncio.Event().wait()  # idle until stopped: honcho stops everything if one process exits
+        return
+    if not settings.gateway_token:
+        logger.warning("GATEWAY_API_TOKEN not set: mail attachments are kept in the channel's store only")
+    worker = Worker(settings)
+    try:
+        await worker.run()
+    finally:
+        await worker.close()
