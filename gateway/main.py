@@ -93,6 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(portal.router)  # demo portal page and the chat widget's files
     app.include_router(api)
+    from gateway.console import install_console  # agent console (issue 7): /console and POST /api/v1/handoffs
+
+    install_console(app)
     return app
 
 

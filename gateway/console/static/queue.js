@@ -1,0 +1,30 @@
+/* The queue page: waiting, held and live conversations, refreshed by server-sent events. */
+"use strict";
+(() => {
+  const { api, el, toast, since, clock, live } = Console;
+  const link = (id, label) => el("a", { href: "/console/conversation?sender_id=" + encodeURIComponent(id) }, label);
+
+  function fill(tableId, rows, render) {
+    const body = document.querySelector("#" + tableId + " tbody");
+    body.replaceChildren(...(rows.length ? rows.map(render)
+      : [el("tr", {}, el("td", { colspan: 6, class: "empty" }, "暂无"))]));
+  }
+
+  async function refresh() {
+    let data;
+    try { data = await api("queue"); } catch (e) { toast(e.message, true); return; }
+    document.getElementById("waiting-count").textContent = data.waiting.length;
+    fill("waiting", data.waiting, h => el("tr", { "data-sender-id": h.sender_id },
+      el("td", {}, link(h.sender_id, h.sender_id)), el("td", {}, h.channel_label), el("td", {}, h.reason_label),
+      el("td", {}, since(h.requested_at, data.now)), el("td", { class: "text" }, h.last_text),
+      el("td", {}, link(h.sender_id, "查看并接管"))));
+    fill("held", data.held, h => el("tr", { "data-sender-id": h.sender_id },
+      el("td", {}, link(h.sender_id, h.sender_id)), el("td", {}, h.channel_label), el("td", {}, h.holder + (h.mine ? "（我）" : "")),
+      el("td", {}, since(h.taken_at, data.now)), el("td", {}, h.order_no || ""), el("td", {}, link(h.sender_id, "打开"))));
+    fill("live", data.live, c => el("tr", { "data-sender-id": c.sender_id },
+      el("td", {}, link(c.sender_id, c.sender_id)), el("td", {}, c.channel_label), el("td", { class: "text" }, c.last_text),
+      el("td", {}, clock(c.last_at)), el("td", {}, link(c.sender_id, "查看"))));
+  }
+
+  live(refresh);
+})();
