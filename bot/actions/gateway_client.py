@@ -132,3 +132,7 @@ class GatewayClient:
             await self._request("POST", "/api/v1/direct-answers", json=body, attempts=1)
         except GatewayError as error:
             logger.warning("direct answer not recorded: %s", error)
+
+    async def request_handoff(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        """Puts the conversation into the agent console's queue (issue 7); answers {"staffed": bool, ...}."""
+        return await self._request("POST", "/api/v1/handoffs", json=body, attempts=2)

@@ -69,6 +69,11 @@ class ActionCancelOrderForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         offer = tracker.get_slot("pending_offer")
         if offer == "consult_order" and f.says_not_solved(latest_text(tracker)):
+            from bot.actions.handoff import hand_off_if_dissatisfied  # handoff imports this module
+
+            if await hand_off_if_dissatisfied(dispatcher, tracker):
+                # the second "没解决" in this session: a person takes over
+                return [SlotSet("pending_offer", None), SlotSet("consult_question", None)]
             # "没解决" is read as a "no", but it means the answer did not help: offer accepted
             return await start_order_form(dispatcher, tracker, domain)
         if offer == "consult_order":

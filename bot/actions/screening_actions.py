@@ -48,13 +48,3 @@ class ActionCrossRegion(Action):
         dispatcher.utter_message(text=cross_region_reply(find_other_region(latest_text(tracker))))
         return [SlotSet("pending_offer", None)]
 
-
-class ActionHumanHandoff(Action):
-    """Records the wish for a person; the agent console (issue 7) picks it up."""
-
-    def name(self) -> Text:
-        return "action_human_handoff"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_human_handoff")
-        return [SlotSet("pending_offer", None)]

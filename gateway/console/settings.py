@@ -54,7 +54,7 @@ class ConsoleSettings(BaseSettings):
     @property
     def hours_label(self) -> str:
         start, end = self.hours
-        return f"每天 {start:%H:%M}–{end:%H:%M}"
+        return f"每天 {start:%H:%M}–{'24:00' if end == dt.time.max else format(end, '%H:%M')}"
 
     @property
     def events_url(self) -> str:
@@ -73,10 +73,11 @@ def parse_hours(value: str) -> tuple[dt.time, dt.time]:
     if not match:
         raise ValueError("CONSOLE_STAFFED_HOURS must look like 08:00-20:00")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
-    if h2 == 24 and m2 == 0:
-        h2, m2 = 23, 59
-    start, end = dt.time(h1, m1), dt.time(h2, m2)
-    return start, end
+    if (h2, m2) == (24, 0):
+        return dt.time(h1, m1), dt.time.max  # until midnight
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError("CONSOLE_STAFFED_HOURS must look like 08:00-20:00")
+    return dt.time(h1, m1), dt.time(h2, m2)
 
 
 def is_staffed(settings: ConsoleSettings, now: dt.datetime, tz: dt.tzinfo) -> bool:

@@ -6,7 +6,6 @@ from bot.actions.order_start import ActionCancelOrderForm, ActionStartOrder
 from bot.actions.screening_actions import (
     ActionCrossRegion,
     ActionEmergencyReferral,
-    ActionHumanHandoff,
     ActionRefuseOutOfScope,
 )
 from tests.bot.conftest import make_tracker, slot_events, texts
@@ -72,11 +71,6 @@ async def test_refusal_names_the_channel(domain, dispatcher):
 async def test_cross_region(domain, dispatcher):
     await ActionCrossRegion().run(dispatcher, make_tracker("西安雁塔区押金不退", "cross_region"), domain)
     assert "省" in texts(dispatcher)
-
-
-async def test_handoff(domain, dispatcher):
-    await ActionHumanHandoff().run(dispatcher, make_tracker("转人工", "human_handoff"), domain)
-    assert dispatcher.messages[-1]["response"] == "utter_human_handoff"
 
 
 async def test_a_new_complaint_after_a_consult_offer_is_a_complaint(domain, dispatcher):

@@ -1,0 +1,169 @@
+"""Escalation to a human agent (issue 7).
+
+The citizen asks for a person, the bot fails to understand twice in a row, or the
+citizen is dissatisfied twice: the action server posts the conversation to the
+gateway (`POST /api/v1/handoffs`), where agents see it in the console queue, and
+tells the citizen what happens next — from the gateway's `staffed` answer.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import order_fields as f
+from bot.actions.gateway_client import GatewayClient, GatewayError
+from bot.actions.tracker_utils import latest_intent, latest_text
+
+logger = logging.getLogger(__name__)
+
+CITIZEN_ASKED = "citizen_asked"
+NOT_UNDERSTOOD = "not_understood"
+DISSATISFIED = "dissatisfied"
+
+# Slots worth showing an agent (the order form's details plus what the bot was doing).
+SUMMARY_SLOTS = f.FORM_SLOTS[:-1] + ("order_type", "consult_question", "last_order_no", "pending_offer")
+MAX_LAST_TEXT = 2000
+
+_BOT_COMPLAINT = re.compile(
+    r"(机器人|智能|客服|你).{0,8}(太笨|真笨|好笨|没用|不行|听不懂|看不懂|不懂|答非所问|废物|垃圾)|"
+    r"(听不懂人话|说了半天|跟你说不清|你到底懂不懂)"
+)
+
+MSG_STAFFED = (
+    "好的，正在为您转接人工客服，话务员会尽快接入，请稍候。"
+    "在话务员接入之前您发的消息，话务员都能看到。"
+)
+MSG_UNSTAFFED = (
+    "现在不是人工在线服务时间（{hours}），话务员暂时无法接入，您的转人工请求已记录。"
+    "您不用等：可以直接把事情告诉我，我把您说的情况登记成工单，"
+    "工单会按规定时限交给承办单位办理并回复您；也可以在人工服务时间再来转人工，"
+    "或拨打12345热线电话。"
+)
+MSG_UNSTAFFED_IN_FORM = (
+    "现在不是人工在线服务时间（{hours}），话务员暂时无法接入，您的转人工请求已记录。"
+    "您已经说过的内容都还在，我们接着把工单登记完，工单会按规定时限交给承办单位办理并回复您。"
+)
+MSG_UNREACHABLE = (
+    "抱歉，转人工服务暂时连接不上。您可以直接拨打12345热线电话（24小时人工服务）联系话务员；"
+    "您已经告诉我的内容我都记着，也可以继续由我为您登记。"
+)
+DEFAULT_HOURS = "每天 08:00–20:00"
+
+
+def says_dissatisfied(text: Any) -> bool:
+    """'没解决' / '答非所问' after an answer, or a complaint about the bot itself."""
+    text = f.clean(text)
+    return f.says_not_solved(text) or bool(_BOT_COMPLAINT.search(text))
+
+
+def _session_user_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The citizen's messages of the current session, oldest first."""
+    found: List[Dict[str, Any]] = []
+    for event in reversed(list(tracker.events)):
+        name = event.get("event")
+        if name in ("session_started", "restart"):
+            break
+        if name == "user":
+            found.append(event)
+    found.reverse()
+    return found
+
+
+def _intent(event: Dict[str, Any]) -> str:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+
+
+def fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest messages in a row the NLU did not understand."""
+    count = 0
+    for event in reversed(_session_user_events(tracker)):
+        if _intent(event) != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+def dissatisfaction_count(tracker: Tracker) -> int:
+    """How often in this session the citizen said an answer did not help or complained about the bot."""
+    return sum(1 for event in _session_user_events(tracker) if says_dissatisfied(event.get("text")))
+
+
+def handoff_summary(tracker: Tracker) -> Dict[str, Any]:
+    summary: Dict[str, Any] = {}
+    for slot in SUMMARY_SLOTS:
+        value = tracker.get_slot(slot)
+        if value not in (None, "", []):
+            summary[slot] = value
+    return summary
+
+
+async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> Optional[Dict[str, Any]]:
+    """Posts the handoff and tells the citizen what happens; returns the gateway's answer (None: unreachable)."""
+    body = {
+        "sender_id": tracker.sender_id,
+        "channel": tracker.get_latest_input_channel() or "rest",
+        "reason": reason,
+        "summary": handoff_summary(tracker),
+        "last_text": f.clean(latest_text(tracker))[:MAX_LAST_TEXT],
+    }
+    try:
+        answer = await GatewayClient().request_handoff(body)
+    except GatewayError as error:
+        logger.warning("handoff of %s not recorded: %s", tracker.sender_id, error)
+        dispatcher.utter_message(text=MSG_UNREACHABLE)
+        return None
+    hours = answer.get("staffed_hours") or DEFAULT_HOURS
+    if answer.get("staffed"):
+        dispatcher.utter_message(text=MSG_STAFFED)
+    elif tracker.active_loop.get("name") == "order_form":
+        dispatcher.utter_message(text=MSG_UNSTAFFED_IN_FORM.format(hours=hours))
+    else:
+        dispatcher.utter_message(text=MSG_UNSTAFFED.format(hours=hours))
+    return answer
+
+
+class ActionHumanHandoff(Action):
+    """The citizen asks for a person (intent human_handoff), also inside the order form."""
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        await hand_off(dispatcher, tracker, CITIZEN_ASKED)
+        return [SlotSet("pending_offer", None)]
+
+
+class ActionHandleFallback(Action):
+    """The NLU did not understand. Once: ask to rephrase. Twice in a row, or a second
+    sign of dissatisfaction: hand the conversation to a person."""
+
+    def name(self) -> Text:
+        return "action_handle_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if says_dissatisfied(latest_text(tracker)) and dissatisfaction_count(tracker) >= 2:
+            await hand_off(dispatcher, tracker, DISSATISFIED)
+            return [SlotSet("pending_offer", None)]
+        if fallbacks_in_a_row(tracker) >= 2:
+            await hand_off(dispatcher, tracker, NOT_UNDERSTOOD)
+            return [SlotSet("pending_offer", None)]
+        dispatcher.utter_message(response="utter_please_rephrase")
+        return []
+
+
+async def hand_off_if_dissatisfied(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """For actions that see '没解决': the second time in a session goes to a person."""
+    if latest_intent(tracker) == "human_handoff" or not says_dissatisfied(latest_text(tracker)):
+        return False
+    if dissatisfaction_count(tracker) < 2:
+        return False
+    await hand_off(dispatcher, tracker, DISSATISFIED)
+    return True
+
+
+__all__ = ["ActionHumanHandoff", "ActionHandleFallback", "hand_off_if_dissatisfied"]
