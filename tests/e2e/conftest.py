@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.support import processes
+from tests.support.email_peer import MailPeer
 
 
 class Stack:
@@ -22,7 +23,9 @@ class Stack:
         self.gateway_port = processes.free_port()
         self.rasa_port = processes.free_port()
         self.gateway = self.actions = self.rasa = None
+        self.mail = None  # Postfix + Dovecot for the email channel (None when not installed)
         try:
+            self.mail = MailPeer.start_or_none()
             self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port)
             self.actions = processes.start_action_server(
                 self.gateway.url, self.gateway_token, extra_env={"GATEWAY_TIMEOUT_S": "3", "GATEWAY_BACKOFF_S": "0.2"})
@@ -33,7 +36,8 @@ class Stack:
 
     def _start_rasa(self) -> processes.Proc:
         return processes.start_rasa(self.actions.url, self.rasa_token, port=self.rasa_port,
-                                    redis_url=self.redis_url, extra_env={"REDIS_KEY_PREFIX": self.redis_prefix})
+                                    redis_url=self.redis_url, extra_env={"REDIS_KEY_PREFIX": self.redis_prefix,
+                                                                         **(self.mail.rasa_env if self.mail else {})})
 
     # -- talking
     def send(self, sender: str, text: str) -> List[Dict[str, Any]]:
@@ -69,6 +73,8 @@ class Stack:
         for proc in (self.rasa, self.actions, self.gateway):
             if proc is not None:
                 proc.stop()
+        if self.mail is not None:
+            self.mail.stop()
         processes.drop_pg_database(self.database_url)
 
 

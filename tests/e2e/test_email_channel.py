@@ -1,0 +1,191 @@
+"""The email channel for real: citizens send over SMTP to Postfix, Dovecot stores the mail,
+the worker (`python -m channels.email`, its own process) reads it over IMAP with IDLE,
+the Rasa server of the shared stack answers through the email channel over SMTP, and the
+citizen reads the answers in their own IMAP inbox."""
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+import redis
+
+from channels.email.threads import sender_id_for, thread_id_for
+from tests.support.email_peer import HOTLINE, text_of
+
+pytestmark = pytest.mark.slow
+
+COMPLAINT = "我要投诉，商州区北新街的烧烤店每天晚上油烟和噪音扰民，一直吵到凌晨两点，希望相关部门管一管。"
+
+
+@pytest.fixture(scope="module")
+def mail(stack):
+    if stack.mail is None:
+        pytest.skip("postfix and dovecot are not installed")
+    peer = stack.mail
+    peer.env = peer.worker_env(stack.rasa.url, stack.redis_url, stack.redis_prefix, stack.gateway.url, stack.gateway_token)
+    peer.start_worker(peer.env)
+    yield peer
+    if peer.worker is not None:
+        peer.worker.stop()
+        peer.worker = None
+
+
+def _state(stack, message_id: str):
+    r = redis.Redis.from_url(stack.redis_url)
+    try:
+        value = r.hget(f"{stack.redis_prefix}:email:mail:{message_id}", "status")
+        return value.decode() if value else None
+    finally:
+        r.close()
+
+
+def _wait(predicate, timeout: float = 90, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _why(mail):
+    return lambda: (mail.worker.log_tail() if mail.worker else "") + "\n" + mail.server.log_tail()
+
+
+def test_complaint_by_mail_becomes_an_order_after_one_exchange(stack, mail):
+    citizen = mail.citizen("wang")
+    first = citizen.send(citizen.new_mail("投诉烧烤店噪音", COMPLAINT))
+    sender = sender_id_for(thread_id_for(first["Message-ID"]))
+
+    [ask] = citizen.wait_for_mails(1, check=_why(mail))
+    assert ask["In-Reply-To"] == first["Message-ID"]
+    assert ask["Subject"] == "Re: 投诉烧烤店噪音"
+    assert ask["Auto-Submitted"] == "auto-replied"
+    body = text_of(ask)
+    # every missing detail in one numbered block
+    for label in ("1. 详细地址", "发生时间", "是否匿名", "您的姓名", "联系电话", "是否需要回复"):
+        assert label in body, body
+    assert ask.get_body(("html",)) is not None
+
+    answer = ("1. 详细地址：北新街88号楼下\n2. 发生时间：每天晚上十点以后\n3. 是否匿名：实名\n"
+              "4. 您的姓名：王建军\n5. 联系电话：13891401234\n6. 是否需要回复办理结果：需要\n\n发自我的iPhone")
+    citizen.send(citizen.new_mail("", answer, reply_to=ask))
+    summary = citizen.wait_for_mails(2, check=_why(mail))[1]
+    text = text_of(summary)
+    assert "请核对" in text and "13891401234" in text and "北新街88号楼下" in text and "王建军" in text, text
+    assert "确认" in text
+    assert summary["References"].split()[0] == first["Message-ID"]
+
+    citizen.send(citizen.new_mail("", "确认", reply_to=summary))
+    done = citizen.wait_for_mails(3, check=_why(mail))[2]
+    [order] = stack.orders_of(sender)
+    assert "工单编号" in text_of(done) and order["order_no"] in text_of(done), text_of(done)
+    assert order["channel"] == "email"
+    assert order["type"] == "投诉"
+    assert order["district"] == "商州区"
+    assert order["contact_phone"] == "13891401234"
+    assert order["address"] == "北新街88号楼下"
+
+
+def _gbk_mail(citizen, subject: str, body: str, ctype: str = "plain") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = citizen.address
+    msg["To"] = HOTLINE
+    msg["Subject"] = "=?GBK?B?" + base64.b64encode(subject.encode("gbk")).decode() + "?="
+    msg["Message-ID"] = make_msgid(domain="citizen.test")
+    msg.set_content(body.encode("gbk"), maintype="text", subtype=ctype, cte="base64")
+    msg.replace_header("Content-Type", f"text/{ctype}; charset=GBK")
+    return msg
+
+
+def test_gbk_mail_is_understood(stack, mail):
+    citizen = mail.citizen("gbk")
+    citizen.send(_gbk_mail(citizen, "求助：路灯", "山阳县城关镇河堤路的路灯坏了一个多月了，晚上出行很危险，请帮忙修一下。"))
+    [reply] = citizen.wait_for_mails(1, check=_why(mail))
+    assert reply["Subject"] == "Re: 求助：路灯"
+    body = text_of(reply)
+    assert "联系电话" in body and "1. " in body, body  # the matter was read: only the details are asked
+
+
+def test_html_only_mail_is_understood(stack, mail):
+    citizen = mail.citizen("html")
+    markup = ("<html><body><div>您好：</div><p>洛南县城关街道&nbsp;幸福小区已经停水两天了，"
+              "物业也联系不上，老人孩子生活很不方便。</p><script>alert(1)</script></body></html>")
+    citizen.send(_gbk_mail(citizen, "停水", markup, ctype="html"))
+    [reply] = citizen.wait_for_mails(1, check=_why(mail))
+    body = text_of(reply)
+    assert "联系电话" in body and "alert" not in body, body
+
+
+def test_mail_sent_while_the_worker_is_down_is_answered_when_it_returns(stack, mail):
+    mail.worker.stop()
+    citizen = mail.citizen("down")
+    sent = citizen.send(citizen.new_mail("咨询", "镇安县的公积金怎么提取？需要带什么材料？"))
+    _wait(lambda: _delivered(mail, sent["Message-ID"]), what="delivery to the hotline mailbox")
+    assert citizen.inbox() == []
+    mail.start_worker(mail.env)
+    [reply] = citizen.wait_for_mails(1, check=_why(mail))
+    assert reply["In-Reply-To"] == sent["Message-ID"]
+    _wait(lambda: mail.is_seen(sent["Message-ID"]), what="the mail marked seen")
+
+
+def test_worker_killed_mid_handling_answers_once(stack, mail):
+    citizen = mail.citizen("kill")
+    sent = citizen.send(citizen.new_mail("投诉", COMPLAINT))
+    # the worker has handed the mail over: kill it as a crash would, while Rasa is still answering
+    _wait(lambda: _state(stack, sent["Message-ID"]) in ("handling", "answered", "done"), what="the mail claimed")
+    mail.worker.kill()
+    mail.start_worker(mail.env)
+    citizen.wait_for_mails(1, check=_why(mail))
+    _wait(lambda: mail.is_seen(sent["Message-ID"]), what="the mail marked seen")
+    # a later mail in another thread is answered too, so the worker is past the first one
+    other = mail.citizen("after")
+    other.send(other.new_mail("表扬", "表扬商州区政务大厅的工作人员，服务特别耐心。"))
+    other.wait_for_mails(1, check=_why(mail))
+    assert len(citizen.inbox()) == 1
+    assert _state(stack, sent["Message-ID"]) == "done"
+
+
+@pytest.mark.parametrize("kind", ["auto_reply", "bounce", "list", "precedence_bulk"])
+def test_robots_are_not_answered(stack, mail, kind):
+    robot = mail.citizen(kind)
+    msg = EmailMessage()
+    msg["From"] = robot.address
+    msg["To"] = HOTLINE
+    msg["Message-ID"] = make_msgid(domain="robot.test")
+    msg["Subject"] = "自动回复：您的来信已收到"
+    if kind == "auto_reply":
+        msg["Auto-Submitted"] = "auto-replied"
+    elif kind == "list":
+        msg["List-Id"] = "<news.list.test>"
+        msg["Subject"] = "本周新闻"
+    elif kind == "precedence_bulk":
+        msg["Precedence"] = "bulk"
+    msg.set_content("我要投诉，小区停水两天了，商州区北新街。")
+    if kind == "bounce":
+        msg.replace_header("Subject", "Undelivered Mail Returned to Sender")
+        msg.make_mixed()
+        msg.set_type("multipart/report")
+        msg.set_param("report-type", "delivery-status")
+    robot.send(msg)
+    _wait(lambda: _state(stack, msg["Message-ID"]) == "ignored", what=f"{kind} ignored")
+    _wait(lambda: mail.is_seen(msg["Message-ID"]), what=f"{kind} marked seen")
+    # a citizen mail sent after it is answered, so the robot's would have been by now
+    citizen = mail.citizen("after-" + kind)
+    citizen.send(citizen.new_mail("咨询", "请问商洛市社保卡在哪里办理？"))
+    citizen.wait_for_mails(1, check=_why(mail))
+    assert robot.inbox() == []
+
+
+def _delivered(mail, message_id: str) -> bool:
+    imap = mail.hotline_inbox()
+    try:
+        _, data = imap.search(None, "HEADER", "Message-ID", message_id)
+        return bool(data[0].split())
+    finally:
+        imap.logout()
