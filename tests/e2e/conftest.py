@@ -20,13 +20,16 @@ class Stack:
         self.redis_url = "redis://127.0.0.1:6379/0"
         self.redis_prefix = f"e2e{uuid.uuid4().hex[:8]}"
         self.database_url = processes.create_pg_database("hotline_e2e")
+        self.events_url = processes.create_pg_database("hotline_events")  # Rasa's SQL event broker
+        self.supervisor_password = secrets.token_urlsafe(18)  # the console's first supervisor
         self.gateway_port = processes.free_port()
         self.rasa_port = processes.free_port()
         self.gateway = self.actions = self.rasa = None
         self.mail = None  # Postfix + Dovecot for the email channel (None when not installed)
         try:
             self.mail = MailPeer.start_or_none()
-            self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port)
+            self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port,
+                                                   extra_env=self.gateway_env())
             self.actions = processes.start_action_server(
                 self.gateway.url, self.gateway_token, extra_env={"GATEWAY_TIMEOUT_S": "3", "GATEWAY_BACKOFF_S": "0.2"})
             self.rasa = self._start_rasa()
@@ -37,7 +40,14 @@ class Stack:
     def _start_rasa(self) -> processes.Proc:
         return processes.start_rasa(self.actions.url, self.rasa_token, port=self.rasa_port,
                                     redis_url=self.redis_url, extra_env={"REDIS_KEY_PREFIX": self.redis_prefix,
+                                                                         "EVENTS_DB_URL": self.events_url,
                                                                          **(self.mail.rasa_env if self.mail else {})})
+
+    def gateway_env(self) -> Dict[str, str]:
+        """The agent console: Rasa's HTTP API, the events table, always staffed, a first supervisor."""
+        return {"RASA_URL": f"http://127.0.0.1:{self.rasa_port}", "RASA_API_TOKEN": self.rasa_token,
+                "EVENTS_DB_URL": self.events_url, "CONSOLE_STAFFED_HOURS": "00:00-24:00",
+                "CONSOLE_SUPERVISOR_NAME": "值班长", "CONSOLE_SUPERVISOR_PASSWORD": self.supervisor_password}
 
     # -- talking
     def send(self, sender: str, text: str) -> List[Dict[str, Any]]:
@@ -61,7 +71,8 @@ class Stack:
         self.gateway.stop()
 
     def start_gateway(self) -> None:
-        self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port)
+        self.gateway = processes.start_gateway(self.database_url, self.gateway_token, port=self.gateway_port,
+                                                   extra_env=self.gateway_env())
 
     def crash_rasa(self) -> None:
         self.rasa.kill()
@@ -76,6 +87,7 @@ class Stack:
         if self.mail is not None:
             self.mail.stop()
         processes.drop_pg_database(self.database_url)
+        processes.drop_pg_database(self.events_url)
 
 
 @pytest.fixture(scope="session")
