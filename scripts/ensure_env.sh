@@ -9,3 +9,9 @@ for var in RASA_API_TOKEN GATEWAY_API_TOKEN; do
     echo "generated $var in .env"
   fi
 done
+# The agent console's first supervisor (user 值班长 unless CONSOLE_SUPERVISOR_NAME is set): the gateway
+# creates it at start when absent. Log in at http://127.0.0.1:8000/console with this password.
+if ! grep -q "^CONSOLE_SUPERVISOR_PASSWORD=" .env; then
+  echo "CONSOLE_SUPERVISOR_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .env
+  echo "generated CONSOLE_SUPERVISOR_PASSWORD in .env (console user 值班长)"
+fi
