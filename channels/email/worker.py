@@ -38,10 +38,10 @@ async def resolve_thread(store: Any, mail: ParsedMail) -> str:
 
 
 class Worker:
-    def __init__(self, settings: Settings, store: Any = None) -> None:
+    def __init__(self, settings: Settings, store: Any = None, http: Optional[httpx.AsyncClient] = None) -> None:
         self.settings = settings
         self.store = store if store is not None else st.make_store(settings)
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.handling_timeout_s, connect=10.0))
+        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(settings.handling_timeout_s, connect=10.0))
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -113,9 +113,22 @@ class Worker:
 
     # ------------------------------------------------------------ the loop
     async def process_unseen(self, mailbox: Mailbox) -> bool:
-        """Handles every unread mail; True when some are left for a retry."""
+        """Handles every unread mail, again while new ones come in; True when some are left for a retry.
+
+        Mail that arrives while we work is announced in the answers to our commands, not in
+        the next IDLE, so the search is repeated until it finds nothing new."""
+        tried: set = set()
         left = False
-        for uid in await mailbox.unseen_uids():
+        while True:
+            fresh = [uid for uid in await mailbox.unseen_uids() if uid not in tried]
+            if not fresh:
+                return left
+            tried.update(fresh)
+            left = await self._process(mailbox, fresh) or left
+
+    async def _process(self, mailbox: Mailbox, uids) -> bool:
+        left = False
+        for uid in uids:
             try:
                 finished = await self.handle_uid(mailbox, uid)
             except MailboxError:
