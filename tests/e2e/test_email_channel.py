@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from channels.email.threads import sender_id_for, thread_id_for
-from tests.support.email_peer import HOTLINE, text_of
+from tests.support.email_peer import HOTLINE, MailPeer, text_of
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ COMPLAINT = "我要投诉，商州区北新街的烧烤店每天晚上油烟和�
 @pytest.fixture(scope="module")
 def mail(stack):
     if stack.mail is None:
-        pytest.skip("postfix and dovecot are not installed")
+        pytest.skip(MailPeer.start_error or "no mail server")
     peer = stack.mail
     peer.env = peer.worker_env(stack.rasa.url, stack.redis_url, stack.redis_prefix, stack.gateway.url, stack.gateway_token)
     peer.start_worker(peer.env)
