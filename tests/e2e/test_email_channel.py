@@ -190,3 +190,22 @@ def _delivered(mail, message_id: str) -> bool:
         return bool(data[0].split())
     finally:
         imap.logout()
+
+
+def test_agent_message_reaches_the_citizen_as_a_threaded_reply(stack, mail):
+    """Takeover contract: the gateway sends an agent's message through Rasa's tracker events API."""
+    import httpx
+
+    citizen = mail.citizen("agent")
+    first = citizen.send(citizen.new_mail("咨询", "请问商洛市社保卡在哪里办理？"))
+    [reply] = citizen.wait_for_mails(1, check=_why(mail))
+    sender = sender_id_for(thread_id_for(first["Message-ID"]))
+    response = httpx.post(
+        f"{stack.rasa.url}/conversations/{sender}/tracker/events",
+        params={"execute_side_effects": "true", "output_channel": "latest", "token": stack.rasa_token},
+        json={"event": "bot", "text": "您好，我是值班话务员小李，社保卡可以在各县区政务服务中心办理。", "metadata": {"agent": "小李"}},
+        timeout=30)
+    response.raise_for_status()
+    agent = citizen.wait_for_mails(2, check=_why(mail))[1]
+    assert agent["In-Reply-To"] == first["Message-ID"]
+    assert "值班话务员小李" in text_of(agent)
