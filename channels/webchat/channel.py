@@ -61,6 +61,7 @@ def create_server(settings: Settings) -> AsyncServer:
         cors_allowed_origins=origins,
         client_manager=manager,
         max_http_buffer_size=settings.max_packet_bytes,
+        ping_interval=settings.ping_interval_s,
     )
 
 

@@ -9,6 +9,7 @@
     REDIS_KEY_PREFIX         prefix of the Redis pub/sub channel (default hotline)
     WEBCHAT_MAX_CHARS        longest accepted citizen message (default 2000)
     WEBCHAT_HISTORY_LIMIT    most messages the history endpoint returns (default 200)
+    WEBCHAT_PING_INTERVAL_S  engine.io heartbeat in seconds (default 25)
 
 credentials.yml may override the non-secret values (allowed_origins, socketio_path,
 max_chars, history_limit).
@@ -59,6 +60,8 @@ class Settings:
     history_limit: int = 200
     # engine.io refuses bigger packets outright (a 2000-character message is < 8 KB)
     max_packet_bytes: int = 64 * 1024
+    # engine.io heartbeat; a long-poll request is held at most this long
+    ping_interval_s: int = 25
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -70,6 +73,7 @@ class Settings:
             redis_channel=f"{prefix}:webchat",
             max_chars=_int(env, "WEBCHAT_MAX_CHARS", 2000, 1, 20000),
             history_limit=_int(env, "WEBCHAT_HISTORY_LIMIT", 200, 1, 5000),
+            ping_interval_s=_int(env, "WEBCHAT_PING_INTERVAL_S", 25, 1, 300),
         )
 
     def with_overrides(self, credentials: Optional[Dict[str, Any]]) -> "Settings":
