@@ -41,13 +41,21 @@ class Stack:
         return processes.start_rasa(self.actions.url, self.rasa_token, port=self.rasa_port,
                                     redis_url=self.redis_url, extra_env={"REDIS_KEY_PREFIX": self.redis_prefix,
                                                                          "EVENTS_DB_URL": self.events_url,
+                                                                         # the widget on the gateway's demo page
+                                                                         "WEBCHAT_ALLOWED_ORIGINS": self.gateway_origin,
                                                                          **(self.mail.rasa_env if self.mail else {})})
 
     def gateway_env(self) -> Dict[str, str]:
         """The agent console: Rasa's HTTP API, the events table, always staffed, a first supervisor."""
         return {"RASA_URL": f"http://127.0.0.1:{self.rasa_port}", "RASA_API_TOKEN": self.rasa_token,
                 "EVENTS_DB_URL": self.events_url, "CONSOLE_STAFFED_HOURS": "00:00-24:00",
-                "CONSOLE_SUPERVISOR_NAME": "值班长", "CONSOLE_SUPERVISOR_PASSWORD": self.supervisor_password}
+                "CONSOLE_SUPERVISOR_NAME": "值班长", "CONSOLE_SUPERVISOR_PASSWORD": self.supervisor_password,
+                "GATEWAY_WEBCHAT_SOCKET_URL": f"http://127.0.0.1:{self.rasa_port}"}  # the demo page's widget
+
+    @property
+    def gateway_origin(self) -> str:
+        """The origin of the gateway's demo portal page, which embeds the chat widget."""
+        return f"http://127.0.0.1:{self.gateway_port}"
 
     # -- talking
     def send(self, sender: str, text: str) -> List[Dict[str, Any]]:
