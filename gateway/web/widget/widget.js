@@ -295,7 +295,12 @@
     socket.on("user_echo", function (msg) {
       if (msg && typeof msg.text === "string" && msg.text) { addMessage("citizen", msg.text); setReplies([]); }
     });
-    socket.on("bot_typing", function (msg) { setTyping(Boolean(msg && msg.typing)); });
+    socket.on("bot_typing", function (msg) {
+      var on = Boolean(msg && msg.typing);
+      setTyping(on);
+      // finished bot turns, for tests and host pages that watch the widget
+      if (!on) { ui.root.setAttribute("data-turns", String(Number(ui.root.getAttribute("data-turns") || 0) + 1)); }
+    });
     socket.on("webchat_error", function (msg) {
       if (msg && typeof msg.text === "string") { showError(msg.text); }
     });
