@@ -13,7 +13,7 @@ from gateway import __version__
 from gateway.api.deps import require_token
 from gateway.api.errors import install_exception_handlers
 from gateway.api.middleware import BodySizeLimitMiddleware
-from gateway.api.routes import attachments, events, health, orders, reports, routing
+from gateway.api.routes import attachments, events, health, kb_gaps, orders, reports, routing
 from gateway.api.routes import portal
 from gateway.core.config import Settings, load_token_registry
 from gateway.core.db import Database
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(routing.router)
     api.include_router(reports.router)
     api.include_router(attachments.router)
+    api.include_router(kb_gaps.router)
     app.include_router(health.router)
     app.include_router(portal.router)  # demo portal page and the chat widget's files
     app.include_router(api)

@@ -88,6 +88,17 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^\s/?#'\"<>]+/?$",
         description="Rasa server with the webchat channel, used by the demo portal page's widget (scheme://host:port).",
     )
+    kb_url: str = Field(
+        default="http://127.0.0.1:8100",
+        validation_alias=AliasChoices("GATEWAY_KB_URL", "KB_URL", "kb_url"),
+        description="Knowledge-base search service (kb_index serve); the gateway reads its knowledge gaps.",
+    )
+    kb_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GATEWAY_KB_TOKEN", "KB_API_TOKEN", "kb_token"),
+        description="Bearer token of the KB service (its KB_API_TOKEN), if it has one.",
+    )
+    kb_timeout_s: float = Field(default=10.0, gt=0, le=120)
     auto_migrate: bool = Field(
         default=True,
         description="Run `alembic upgrade head` when the app starts.",
@@ -98,6 +109,11 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("kb_url")
+    @classmethod
+    def _strip_kb_url(cls, value: str) -> str:
+        return value.strip().rstrip("/")
 
     @field_validator("timezone")
     @classmethod
