@@ -8,6 +8,7 @@ Without EMAIL_CHANNEL_TOKEN the endpoint answers 503 and Rasa runs as usual.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -109,7 +110,10 @@ class EmailInput(InputChannel):
             problem = validate_payload(data)
             if problem:
                 return response.json({"status": "invalid", "detail": problem}, status=422)
-            outcome = await self.handler.handle(data, ask_bot)
+            # shielded: when the worker goes away mid-request (a crash), Sanic cancels this handler,
+            # but the mail is still answered and recorded; the restarted worker then finds it done
+            handling = asyncio.ensure_future(self.handler.handle(data, ask_bot))
+            outcome = await asyncio.shield(handling)
             return response.json(outcome.as_json(), status=outcome.http_status)
 
         return email_webhook

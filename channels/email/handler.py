@@ -108,6 +108,7 @@ class MailHandler:
             await send_mail(self.settings, reply)
         except Exception as exc:  # SMTP down: the reply is kept and sent on the next delivery
             logger.error("email %s: reply not sent (%s); kept for the next attempt", message_id, exc)
+            await self.store.unlock(message_id)
             return Outcome("failed", http_status=502, detail="smtp failed")
         await self.store.set_status(message_id, st.DONE)
         logger.info("email %s answered with %s", message_id, reply["Message-ID"])

@@ -1,7 +1,7 @@
 """The email channel's state, shared by the worker and the Rasa server:
 
 - every mail's status by Message-ID: handling (with a lease) → answered (reply composed,
-  kept here) → done; or ignored. This is what makes handling idempotent: a mail is given
+  kept here; still under the lease while it is being sent) → done; or ignored. This is what makes handling idempotent: a mail is given
   to the bot at most once per lease, and an answer composed but not yet sent is sent
   from here, never composed twice;
 - threads: Message-ID → thread id (the citizen's mails and our replies), sender+subject →
@@ -73,11 +73,11 @@ class SQLiteStore:
             else:
                 status, claimed_at, reply, thread_id = row
                 record = {"status": status, "reply": reply, "thread_id": thread_id}
-                if status == "handling" and now - (claimed_at or 0) > lease_s:
+                if status in ("handling", ANSWERED) and now - (claimed_at or 0) <= lease_s:
+                    outcome = BUSY  # someone is answering or sending it right now
+                elif status in ("handling", ANSWERED):
                     conn.execute("UPDATE mails SET claimed_at=?, updated_at=? WHERE message_id=?", (now, now, message_id))
-                    outcome = NEW
-                elif status == "handling":
-                    outcome = BUSY
+                    outcome = NEW if status == "handling" else ANSWERED
                 else:
                     outcome = status
             conn.execute("COMMIT")
@@ -107,6 +107,10 @@ class SQLiteStore:
     async def release(self, message_id: str) -> None:
         """Gives a claim back (the bot could not be asked): the next delivery tries again."""
         await self._run(lambda c: c.execute("DELETE FROM mails WHERE message_id=? AND status='handling'", (message_id,)))
+
+    async def unlock(self, message_id: str) -> None:
+        """Ends the claim but keeps the status (a kept reply the next delivery may send at once)."""
+        await self._run(lambda c: c.execute("UPDATE mails SET claimed_at=0 WHERE message_id=?", (message_id,)))
 
     # -- threads
     async def thread_for(self, message_ids: Iterable[str]) -> Optional[str]:
@@ -169,13 +173,15 @@ if not s then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   return {'new', '', ''}
 end
-if s == 'handling' then
+if s == 'handling' or s == 'answered' then
   local t = tonumber(redis.call('HGET', KEYS[1], 'claimed_at') or '0')
-  if tonumber(ARGV[1]) - t > tonumber(ARGV[2]) then
-    redis.call('HSET', KEYS[1], 'claimed_at', ARGV[1])
+  if tonumber(ARGV[1]) - t <= tonumber(ARGV[2]) then
+    return {'busy', '', ''}
+  end
+  redis.call('HSET', KEYS[1], 'claimed_at', ARGV[1])
+  if s == 'handling' then
     return {'new', '', ''}
   end
-  return {'busy', '', ''}
 end
 return {s, redis.call('HGET', KEYS[1], 'reply') or '', redis.call('HGET', KEYS[1], 'thread_id') or ''}
 """
@@ -223,6 +229,11 @@ class RedisStore:
         key = self._k("mail", message_id)
         if self._s(await self._redis.hget(key, "status")) == "handling":
             await self._redis.delete(key)
+
+    async def unlock(self, message_id: str) -> None:
+        key = self._k("mail", message_id)
+        if await self._redis.exists(key):
+            await self._redis.hset(key, "claimed_at", 0)
 
     async def thread_for(self, message_ids: Iterable[str]) -> Optional[str]:
         for mid in message_ids:

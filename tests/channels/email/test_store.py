@@ -35,8 +35,12 @@ async def test_claim_is_exclusive_until_the_lease_ends(store):
 async def test_answered_reply_is_kept_then_done(store):
     await store.claim("<m2>", lease_s=300)
     await store.set_status("<m2>", st.ANSWERED, reply="RAW", thread_id="t1")
+    # while the reply is being sent, a second delivery must not send it too
+    assert (await store.claim("<m2>", lease_s=300))[0] == st.BUSY
+    await store.unlock("<m2>")  # sending failed: the next delivery sends the kept reply
     outcome, record = await store.claim("<m2>", lease_s=300)
     assert outcome == st.ANSWERED and record["reply"] == "RAW"
+    assert (await store.claim("<m2>", lease_s=300))[0] == st.BUSY
     await store.set_status("<m2>", st.DONE)
     assert (await store.claim("<m2>", lease_s=300))[0] == st.DONE
     assert await store.status("<m2>") == st.DONE
