@@ -102,7 +102,12 @@ class WebChatInput(InputChannel):
         session_id = checked(request.args.get("session_id"))
         if session_id is None:
             return response.json({"error": "bad_session", "message": texts.NO_SESSION}, status=400, headers=headers)
-        events = await self._events(request.app, session_id)
+        try:
+            events = await self._events(request.app, session_id)
+        except Exception:  # e.g. the tracker store's Redis is down
+            logger.exception("webchat: could not read the history of %s", session_id)
+            return response.json({"error": "unavailable", "message": texts.HISTORY_UNAVAILABLE},
+                                 status=503, headers=headers)
         return response.json({"session_id": session_id,
                               "messages": transcript(events, self.settings.history_limit)}, headers=headers)
 

@@ -34,7 +34,8 @@
   var KEYS = {
     session: "hotline-webchat-session",
     privacy: "hotline-webchat-privacy-v1",
-    open: "hotline-webchat-open"
+    open: "hotline-webchat-open",
+    seen: "hotline-webchat-seen"
   };
   var SESSION_RE = /^web-[0-9a-f]{32}$/;
 
@@ -160,7 +161,8 @@
     privacyAccepted: storageGet(KEYS.privacy) === "1",
     open: false,
     unread: false,
-    historyShown: false
+    historyShown: false,
+    count: 0 // messages in the transcript (the welcome text not counted)
   };
   var stored = storageGet(KEYS.session);
   state.sessionId = stored && SESSION_RE.test(stored) ? stored : null;
@@ -186,14 +188,17 @@
 
   function scrollToEnd() { ui.log.scrollTop = ui.log.scrollHeight; }
 
-  function addMessage(from, text, agentName) {
+  function markSeen() { storageSet(KEYS.seen, String(state.count)); }
+
+  function addMessage(from, text, agentName, fromHistory) {
     var who = from === "citizen" ? TEXT.you : from === "agent" ? TEXT.agent + (agentName ? " " + agentName : "") : TEXT.bot;
     var item = el("div", { className: "hlw-msg hlw-from-" + from, "data-from": from });
     item.appendChild(el("span", { className: from === "agent" ? "hlw-who" : "hlw-who hlw-sr" }, who + "："));
     item.appendChild(el("div", { className: "hlw-bubble" }, text));
     ui.log.appendChild(item);
+    state.count += 1;
     scrollToEnd();
-    if (!state.open && from !== "citizen") { setUnread(true); }
+    if (state.open) { markSeen(); } else if (!fromHistory && from !== "citizen") { setUnread(true); }
     return item;
   }
 
@@ -223,13 +228,16 @@
     var welcome = el("div", { className: "hlw-msg hlw-from-bot hlw-welcome", "data-from": "welcome" });
     welcome.appendChild(el("div", { className: "hlw-bubble" }, TEXT.welcome));
     ui.log.appendChild(welcome);
+    state.count = 0;
     var last = null;
     (messages || []).forEach(function (m) {
       if (!m || typeof m.text !== "string") { return; }
       var from = m.from === "citizen" || m.from === "agent" ? m.from : "bot";
-      if (m.text) { addMessage(from, m.text, m.agent); }
+      if (m.text) { addMessage(from, m.text, m.agent, true); }
       last = m;
     });
+    // messages that arrived while the panel was closed (e.g. an agent's) mark the launcher
+    if (!state.open && state.count > Number(storageGet(KEYS.seen) || 0)) { setUnread(true); }
     setReplies(last && last.from !== "citizen" ? last.buttons : []);
     scrollToEnd();
   }
@@ -353,6 +361,7 @@
     ui.root.classList.add("hlw-open");
     ui.launcher.setAttribute("aria-expanded", "true");
     setUnread(false);
+    markSeen();
     connect();
     if (!state.historyShown && !state.confirmed) { renderTranscript([]); }
     refreshControls();

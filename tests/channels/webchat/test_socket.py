@@ -240,3 +240,16 @@ async def test_with_redis_an_output_channel_of_another_replica_reaches_the_brows
         await browser.close()
         await replica_a.stop()
         await replica_b.stop()
+
+
+async def test_history_endpoint_answers_503_in_chinese_when_the_tracker_store_fails(server):
+    class BrokenStore:
+        async def retrieve(self, sender_id):
+            raise ConnectionError("redis down")
+
+    server.app.ctx.agent = type("AgentStub", (), {"tracker_store": BrokenStore()})()
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        response = await http.get("/webhooks/webchat/history", params={"session_id": "web-" + "3" * 32},
+                                  headers={"Origin": ORIGIN})
+    assert response.status_code == 503 and "对话记录" in response.json()["message"]
+    assert response.headers["access-control-allow-origin"] == ORIGIN
