@@ -9,6 +9,8 @@ from typing import Any, Dict, List
 import httpx
 import pytest
 
+from tests.channels.wechat import wechat_peers
+from tests.channels.wechat.wechat_peers import FakeWeChatApi
 from tests.support import processes
 from tests.support.email_peer import MailPeer
 
@@ -22,6 +24,7 @@ class Stack:
         self.database_url = processes.create_pg_database("hotline_e2e")
         self.events_url = processes.create_pg_database("hotline_events")  # Rasa's SQL event broker
         self.supervisor_password = secrets.token_urlsafe(18)  # the console's first supervisor
+        self.wechat_api = FakeWeChatApi()  # the WeChat channel's customer-service API, on loopback
         self.gateway_port = processes.free_port()
         self.rasa_port = processes.free_port()
         self.gateway = self.actions = self.rasa = None
@@ -41,9 +44,16 @@ class Stack:
         return processes.start_rasa(self.actions.url, self.rasa_token, port=self.rasa_port,
                                     redis_url=self.redis_url, extra_env={"REDIS_KEY_PREFIX": self.redis_prefix,
                                                                          "EVENTS_DB_URL": self.events_url,
+                                                                         **self.wechat_env(),
                                                                          # the widget on the gateway's demo page
                                                                          "WEBCHAT_ALLOWED_ORIGINS": self.gateway_origin,
                                                                          **(self.mail.rasa_env if self.mail else {})})
+
+    def wechat_env(self) -> Dict[str, str]:
+        """The WeChat channel on the stack's Rasa, talking to the fake WeChat API (safe mode)."""
+        return {"WECHAT_TOKEN": wechat_peers.TOKEN, "WECHAT_APP_ID": wechat_peers.APP_ID,
+                "WECHAT_APP_SECRET": wechat_peers.APP_SECRET, "WECHAT_ENCODING_AES_KEY": wechat_peers.AES_KEY,
+                "WECHAT_API_BASE_URL": self.wechat_api.url, "WECHAT_REDIS_PREFIX": f"{self.redis_prefix}:wechat"}
 
     def gateway_env(self) -> Dict[str, str]:
         """The agent console: Rasa's HTTP API, the events table, always staffed, a first supervisor."""
@@ -96,6 +106,7 @@ class Stack:
             self.mail.stop()
         processes.drop_pg_database(self.database_url)
         processes.drop_pg_database(self.events_url)
+        self.wechat_api.close()
 
 
 @pytest.fixture(scope="session")
