@@ -123,7 +123,7 @@ def queue(request: Request, agent: ApiAgent, settings: Settings, now: Now) -> di
         "now": now.timestamp(), "staffed_hours": settings.hours_label,
         "waiting": [_handoff_json(r, agent) for r in rows if r.status == svc.WAITING],
         "held": [_handoff_json(r, agent) for r in rows if r.status == svc.HELD],
-        "live": live, "agents": users,
+        "live": live, "agents": users, "me": agent.name,
     }
 
 

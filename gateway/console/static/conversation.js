@@ -48,7 +48,8 @@
   async function loadAgents() {
     try {
       const data = await api("queue");
-      $("transfer-to").replaceChildren(...data.agents.map(name => el("option", { value: name }, name)));
+      $("transfer-to").replaceChildren(...data.agents.filter(name => name !== data.me)
+        .map(name => el("option", { value: name }, name)));
     } catch (e) { /* shown by refresh */ }
   }
 
