@@ -52,7 +52,8 @@ async def store_attachments(settings: Settings, store: Any, client: httpx.AsyncC
             raise GatewayUnavailable(str(exc)) from exc
         if response.status_code in (200, 201):
             body = response.json()
-            result.uploaded.append({"id": body["id"], "filename": body.get("filename") or att.filename})
+            result.uploaded.append({"id": body["id"], "filename": body.get("filename") or att.filename,
+                                    "content_type": body.get("content_type") or att.content_type})
         elif response.status_code in (401, 403, 404, 405):
             if response.status_code in (401, 403):
                 logger.error("gateway refused the attachment upload (%s): check GATEWAY_API_TOKEN; kept locally",

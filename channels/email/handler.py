@@ -75,8 +75,8 @@ class MailHandler:
                 text = "我发来了附件：" + "、".join(a.get("filename", "") for a in mail["attachments"])
             metadata = {
                 "email": {"message_id": message_id, "thread_id": mail.get("thread_id"), "subject": mail.get("subject")},
-                "attachments": [{"id": a["id"], "filename": a.get("filename", "")} for a in mail.get("attachments") or []
-                                if isinstance(a, dict) and a.get("id")],
+                "attachments": [{k: a[k] for k in ("id", "filename", "content_type") if a.get(k)}
+                                for a in mail.get("attachments") or [] if isinstance(a, dict) and a.get("id")],
             }
             if mail.get("kept_attachments"):
                 metadata["email"]["kept_attachments"] = mail["kept_attachments"]

@@ -216,3 +216,29 @@ def test_agent_message_reaches_the_citizen_as_a_threaded_reply(stack, mail):
     agent = citizen.wait_for_mails(2, check=_why(mail))[1]
     assert agent["In-Reply-To"] == first["Message-ID"]
     assert "值班话务员小李" in text_of(agent)
+
+
+# a 1×1 PNG
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+
+
+def test_mail_attachment_goes_with_the_order(stack, mail):
+    import httpx
+
+    citizen = mail.citizen("photo")
+    first = citizen.new_mail("求助：路灯坏了", "丹凤县龙驹寨街道江滨路的路灯坏了一个多月，晚上出门很不方便，照片见附件。")
+    first.add_attachment(PNG, maintype="image", subtype="png", filename="现场照片.png")
+    citizen.send(first)
+    sender = sender_id_for(thread_id_for(first["Message-ID"]))
+    [ask] = citizen.wait_for_mails(1, check=_why(mail))
+    answer = ("详细地址：江滨路中段\n您的姓名：刘芳\n联系电话：15191401234\n是否需要回复办理结果：需要")
+    citizen.send(citizen.new_mail("", answer, reply_to=ask))
+    summary = citizen.wait_for_mails(2, check=_why(mail))[1]
+    assert "1张图片" in text_of(summary), text_of(summary)
+    citizen.send(citizen.new_mail("", "确认", reply_to=summary))
+    citizen.wait_for_mails(3, check=_why(mail))
+    [order] = stack.orders_of(sender)
+    files = httpx.get(f"{stack.gateway.url}/api/v1/orders/{order['order_no']}/attachments",
+                      headers={"Authorization": f"Bearer {stack.gateway_token}"}, timeout=10).json()
+    assert [f["content_type"] for f in files] == ["image/png"], files
