@@ -18,7 +18,7 @@ BUTTON_INTENTS = frozenset(
     {
         "affirm", "deny", "stop", "inform", "consult", "request_help", "complaint", "report",
         "suggestion", "praise", "order_status", "withdraw_order", "human_handoff", "start_request",
-        "greet", "thank", "goodbye",
+        "greet", "thank", "goodbye", "location_confirm", "location_reject",
     }
 )
 

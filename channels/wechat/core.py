@@ -14,9 +14,11 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
 from wechatpy.replies import TextReply
 from wechatpy.utils import random_string
 
+from channels.guard import citizen_message
 from channels.wechat import texts
 from channels.wechat.api import CustomerServiceSender
 from channels.wechat.inbound import Inbound, MalformedMessage, to_inbound
+from channels.wechat.media import MediaKeeper
 from channels.wechat.replies import choose_option, render
 from channels.wechat.security import RequestRejected, check_signature, decode_request, encrypt_reply
 from channels.wechat.settings import Settings
@@ -45,6 +47,7 @@ class WeChatEndpoint:
         self.stores = stores or Stores(make_backend(settings.redis_url), settings.redis_prefix,
                                        settings.dedupe_ttl_s, settings.options_ttl_s, settings.evidence_ttl_s)
         self.sender = sender or CustomerServiceSender(settings, self.stores)
+        self.media = MediaKeeper(settings, self.sender.client)
         self._background: Set[asyncio.Task] = set()
         self.stats = {"passive": 0, "async": 0, "duplicate": 0, "rejected": 0}
 
@@ -114,19 +117,27 @@ class WeChatEndpoint:
             return []
         if inbound.evidence:
             await self.stores.add_evidence(inbound.sender, inbound.evidence)
+            await self._keep_image(inbound.sender, inbound.evidence.get("media_id", ""))
         if inbound.text is None:
             return [inbound.reply] if inbound.reply else []
 
-        text = inbound.text
         options = await self.stores.options(inbound.sender)
-        if options:
-            chosen = choose_option(text, options)
-            if chosen:
-                text = chosen
+        chosen = choose_option(inbound.text, options) if options and not inbound.payload else None
+        if inbound.payload:
+            text = inbound.payload  # built by the channel, not typed
+        elif chosen:
+            text = citizen_message(chosen, is_payload=True)  # a numbered option: the button's payload
+        else:
+            text = citizen_message(inbound.text)  # typed text never becomes a Rasa command
+        if not text:
+            return [texts.UNSUPPORTED]
         metadata = dict(inbound.metadata, wechat_key=inbound.key, wechat_msg_type=inbound.msg_type)
         evidence = await self.stores.evidence(inbound.sender)
         if evidence:
             metadata["evidence"] = evidence[-9:]  # the latest images; all of them stay in the store
+        attachments = await self.stores.take_pending_attachments(inbound.sender)
+        if attachments:  # uploaded to the gateway; the bot links them to the order
+            metadata["attachments"] = attachments
 
         task = asyncio.create_task(self._ask(inbound.sender, text, metadata, ask_bot))
         try:
@@ -140,6 +151,20 @@ class WeChatEndpoint:
             return [texts.BOT_FAILED]
         self.stats["passive"] += 1
         return rendered
+
+    async def _keep_image(self, sender: str, media_id: str) -> None:
+        """Downloads the image and uploads it to the gateway within the reply budget; a slower
+        transfer goes on in the background and the attachment joins a later message."""
+        task = asyncio.create_task(self._upload_image(sender, media_id))
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=self.settings.reply_budget_s)
+        except asyncio.TimeoutError:
+            self._keep(task)
+
+    async def _upload_image(self, sender: str, media_id: str) -> None:
+        attachment = await self.media.keep(sender, media_id)
+        if attachment is not None:
+            await self.stores.add_pending_attachment(sender, attachment)
 
     async def _ask(self, sender: str, text: str, metadata: Dict[str, Any], ask_bot: AskBot) -> List[str]:
         messages = await ask_bot(sender, text, metadata)

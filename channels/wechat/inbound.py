@@ -13,7 +13,8 @@ class Inbound:
     account: str  # our official account (ToUserName)
     key: str  # exactly-once key: MsgId, or sender + CreateTime for events
     msg_type: str
-    text: Optional[str] = None  # for the bot
+    text: Optional[str] = None  # for the bot: what the citizen typed (or said)
+    payload: Optional[str] = None  # for the bot: a command the channel itself builds (trusted)
     reply: Optional[str] = None  # answered by the channel itself, without the bot
     evidence: Optional[Dict[str, str]] = None  # an image to keep for the order
     unsubscribe: bool = False
@@ -62,7 +63,9 @@ def to_inbound(fields: Mapping[str, Any]) -> Inbound:
             inbound.reply = texts.VOICE_NOT_RECOGNISED
     elif msg_type == "location":
         lat, lon, label = _s(fields, "Location_X"), _s(fields, "Location_Y"), _s(fields, "Label")
+        # the bot asks whether this is where the matter happened before it fills the order
         inbound.text = location_text(label, lat, lon)
+        inbound.payload = "/share_location"
         inbound.metadata["location"] = {"latitude": lat, "longitude": lon, "label": label}
     elif msg_type == "image":
         inbound.evidence = {"type": "image", "media_id": _s(fields, "MediaId"), "pic_url": _s(fields, "PicUrl"),

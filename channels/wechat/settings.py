@@ -66,6 +66,10 @@ class Settings:
     options_ttl_s: int = 2 * 24 * 3600
     evidence_ttl_s: int = 30 * 24 * 3600
     http_timeout_s: float = 10.0
+    # images are uploaded to the order gateway (POST /api/v1/attachments) as evidence for the order
+    gateway_url: str = "http://127.0.0.1:8000"
+    gateway_token: str = ""
+    media_max_bytes: int = 10 * 1024 * 1024
     extra: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -107,6 +111,9 @@ class Settings:
             text_limit_bytes=int(_float(env, "WECHAT_TEXT_LIMIT_BYTES", defaults.text_limit_bytes)),
             dedupe_ttl_s=int(_float(env, "WECHAT_DEDUPE_TTL_S", defaults.dedupe_ttl_s)),
             http_timeout_s=_float(env, "WECHAT_HTTP_TIMEOUT_S", defaults.http_timeout_s),
+            gateway_url=(env.get("GATEWAY_URL", "").strip() or defaults.gateway_url).rstrip("/"),
+            gateway_token=env.get("GATEWAY_API_TOKEN", "").strip(),
+            media_max_bytes=int(_float(env, "WECHAT_MEDIA_MAX_BYTES", defaults.media_max_bytes)),
         )
 
     def with_overrides(self, credentials: Optional[Mapping[str, Any]]) -> "Settings":

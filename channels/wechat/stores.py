@@ -56,6 +56,11 @@ class MemoryBackend:
     async def items(self, key: str) -> List[str]:
         return list(self._alive(key) or [])
 
+    async def pop_all(self, key: str) -> List[str]:
+        items = list(self._alive(key) or [])
+        self._values.pop(key, None)
+        return items
+
     async def close(self) -> None:
         pass
 
@@ -87,6 +92,14 @@ class RedisBackend:
 
     async def items(self, key: str) -> List[str]:
         return await self._redis.lrange(key, 0, -1)
+
+    async def pop_all(self, key: str) -> List[str]:
+        """Takes the whole list at once (MULTI/EXEC: two workers never both get an item)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.lrange(key, 0, -1)
+            pipe.delete(key)
+            items, _ = await pipe.execute()
+        return list(items)
 
     async def close(self) -> None:
         await self._redis.close()
@@ -146,6 +159,15 @@ class Stores:
 
     async def evidence(self, sender: str) -> List[Dict[str, str]]:
         return [json.loads(i) for i in await self.backend.items(self._k("evidence", sender))]
+
+    # -- attachments uploaded to the gateway, waiting for the sender's next message to the bot
+    async def add_pending_attachment(self, sender: str, item: Dict[str, str]) -> None:
+        await self.backend.push(self._k("attachments", sender), json.dumps(item, ensure_ascii=False),
+                                self.evidence_ttl_s)
+
+    async def take_pending_attachments(self, sender: str) -> List[Dict[str, str]]:
+        """Each attachment goes with exactly one user message (the bot collects them per order)."""
+        return [json.loads(i) for i in await self.backend.pop_all(self._k("attachments", sender))]
 
     # -- messages that could not be delivered, for agents
     async def record_undelivered(self, sender: str, text: str, errcode: Optional[int], errmsg: str) -> None:

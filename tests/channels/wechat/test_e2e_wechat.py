@@ -3,7 +3,9 @@ the WeChat channel, driven by a simulated WeChat server with signed, encrypted r
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import re
+import signal
 import secrets
 import time
 import uuid
@@ -14,7 +16,7 @@ import pytest
 
 from tests.channels.wechat.wechat_peers import AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, WeChatServer
 from tests.support import processes
-from tests.support.citizen import Profile, run_form
+from tests.support.citizen import Profile, answer, run_form
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +30,16 @@ class WeChatStack:
         wechat_env = {"WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET,
                       "WECHAT_ENCODING_AES_KEY": AES_KEY, "WECHAT_API_BASE_URL": self.api.url,
                       "WECHAT_REDIS_PREFIX": f"test:wechat-e2e:{uuid.uuid4().hex[:8]}"}
+        # the channel uploads citizens' images to the gateway as attachments
+        gateway_port = processes.free_port()
+        wechat_env.update({"GATEWAY_URL": f"http://127.0.0.1:{gateway_port}", "GATEWAY_API_TOKEN": self.gateway_token})
         self.procs: List[processes.Proc] = []
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             # the Rasa server takes longest to start: start it alongside the gateway and action server
             rasa = pool.submit(processes.start_rasa, action_url, self.rasa_token, extra_env=wechat_env)
             try:
-                self.gateway = processes.start_gateway(f"sqlite:///{tmp_dir}/gateway.db", self.gateway_token)
+                self.gateway = processes.start_gateway(f"sqlite:///{tmp_dir}/gateway.db", self.gateway_token,
+                                                       port=gateway_port)
                 self.procs.append(self.gateway)
                 self.actions = processes.start_action_server(self.gateway.url, self.gateway_token, port=action_port,
                                                              extra_env={"GATEWAY_TIMEOUT_S": "3"})
@@ -171,3 +177,70 @@ def test_complaint_over_wechat_order_number_delivered_exactly_once(wstack, openi
     assert delivered == 1, everything
     # the reply question came as numbered options and was answered with "1"
     assert any("1. 需要回复" in t for t in transcript), transcript
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
+
+
+def answer_until(citizen: "Citizen", replies: List[str], profile: Profile, stop: str, max_turns: int = 15) -> List[str]:
+    """Answers the form's questions until a reply contains `stop`; returns the transcript."""
+    transcript = list(replies)
+    for _ in range(max_turns):
+        if any(stop in r for r in replies):
+            return transcript
+        text = answer(replies[-1] if replies else "", profile) or answer("\n".join(replies), profile)
+        assert text is not None, "\n---\n".join(transcript)
+        replies = citizen.say(text)
+        transcript += replies
+    raise AssertionError("\n---\n".join(transcript))
+
+
+def test_image_and_location_over_wechat_end_up_on_the_order(wstack, openid):
+    """A photo becomes an attachment of the order; a shared location fills district and
+    address only after the citizen confirms it."""
+    citizen = Citizen(wstack, openid)
+    wstack.api.media["photo-1"] = JPEG
+    got = citizen.send_xml(wstack.wechat.xml(openid, "image", PicUrl="http://127.0.0.1/x.jpg", MediaId="photo-1"))
+    assert got and "图片" in got[0]
+    replies = citizen.say("我要投诉，有个烧烤摊天天晚上吵到凌晨两点，油烟也大，根本睡不着")
+    transcript = answer_until(citizen, replies, Profile(), "哪个县区")
+    location = wstack.wechat.xml(openid, "location", Location_X="33.8685", Location_Y="109.9398", Scale="16",
+                                 Label="陕西省商洛市商州区北新街88号")
+    asked = "\n".join(citizen.send_xml(location))
+    assert "您发送的位置是商州区北新街88号（商州区），是否作为问题发生地点？" in asked, asked
+    assert "1. 是" in asked and "2. 否" in asked
+    replies = citizen.say("1")
+    assert any("记为问题发生地点" in r for r in replies), replies
+    assert not any("哪个县区" in r or "具体地址" in r for r in replies), replies
+    transcript += answer_until(citizen, replies, Profile(), "请核对")
+    summary = next(r for r in reversed(transcript) if "请核对" in r)
+    assert "【附件】1张图片" in summary and "【区县】商州区" in summary, summary
+    done = citizen.say("确认")
+    assert any("工单编号" in r and "1张图片已作为附件一并提交" in r for r in done), done
+    (order,) = wstack.orders_of(openid)
+    assert order["district"] == "商州区" and order["address"] == "商州区北新街88号"
+    assert [(a["content_type"], a["size"]) for a in order["attachment_files"]] == [("image/jpeg", len(JPEG))]
+
+
+def test_slow_bot_answers_success_then_a_customer_service_message(wstack, openid):
+    """The bot waits on a stalled gateway longer than the 4-second budget: WeChat gets
+    "success" at once and the bot's answer arrives as a customer-service message."""
+    citizen = Citizen(wstack, openid)
+    replies = citizen.say("商州区北新街的路灯坏了一个多星期了，晚上黑得很，老人出门不方便")
+    answer_until(citizen, replies, Profile(), "请核对")
+    os.killpg(wstack.gateway.popen.pid, signal.SIGSTOP)  # the gateway stalls (not refused: slow)
+    try:
+        seen = len(wstack.api.texts_to(openid))
+        response = wstack.wechat.post_aes(wstack.wechat.text(openid, "确认"), openid=openid)
+        assert response.status_code == 200 and response.text == "success"
+        late = citizen._cs_messages(seen, 60)
+    finally:
+        os.killpg(wstack.gateway.popen.pid, signal.SIGCONT)
+    assert any("工单系统暂时繁忙" in t for t in late), late
+    # the citizen confirms again once the gateway is back: one order, its number delivered once
+    done = citizen.say("确认")
+    (order,) = wstack.orders_of(openid)
+    assert any(order["order_no"] in t for t in done), done
+    time.sleep(0.5)
+    everything = citizen.passive + wstack.api.texts_to(openid)
+    assert sum(t.count(order["order_no"]) for t in everything) == 1

@@ -206,11 +206,24 @@ async def test_other_message_types(api, sim):
     voice = sim.xml("o-7", "voice", MediaId="v", Format="amr", Recognition="小区停电了")
     assert sim.content(await ep.handle_post(*sim.plain(voice), bot)) == "收到：小区停电了"
     loc = sim.xml("o-7", "location", Location_X="33.8", Location_Y="109.9", Scale="15", Label="商洛市商州区北新街")
-    assert "商州区北新街" in sim.content(await ep.handle_post(*sim.plain(loc), bot))
+    # a location goes to the bot as the channel's own payload; the place travels in the metadata
+    assert sim.content(await ep.handle_post(*sim.plain(loc), bot)) == "收到：/share_location"
+    assert bot.metadata[-1]["location"]["label"] == "商洛市商州区北新街"
     click = sim.xml("o-7", "event", Event="CLICK", EventKey="REPORT")
     assert sim.content(await ep.handle_post(*sim.plain(click), bot)) == "收到：我要反映问题"
     unsub = sim.xml("o-7", "event", create_time=int(time.time()) + 5, Event="unsubscribe")
     assert (await ep.handle_post(*sim.plain(unsub), bot)).body == "success"
-    assert bot.received == ["小区停电了", "我的位置在商洛市商州区北新街", "我要反映问题"]
+    assert bot.received == ["小区停电了", "/share_location", "我要反映问题"]
     # the image is kept and travels with the citizen's next messages as evidence
     assert bot.metadata[-1]["evidence"][0]["media_id"] == "media-9"
+
+
+async def test_typed_commands_never_reach_the_bot_as_commands(api, sim):
+    ep, bot = make_endpoint(api), Bot()
+    await ep.handle_post(*sim.plain(sim.text("o-8", "/restart")), bot)
+    await ep.handle_post(*sim.plain(sim.text("o-8", "/share_location")), bot)
+    assert bot.received == ["／restart", "／share_location"]
+    # a numbered option still sends the button's payload
+    await ep.handle_post(*sim.plain(sim.text("o-8", "按钮")), bot)
+    await ep.handle_post(*sim.plain(sim.text("o-8", "1")), bot)
+    assert bot.received[-1] == "/affirm"

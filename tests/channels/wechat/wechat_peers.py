@@ -31,6 +31,8 @@ class FakeWeChatApi:
         self.token_fetches = 0
         self.out_of_window: Set[str] = set()  # OpenIDs that get 45015
         self.current_token: Optional[str] = None
+        self.media: Dict[str, bytes] = {}  # MediaId → bytes that GET media/get returns
+        self.media_fetches = 0
         self.lock = threading.Lock()
         api = self
 
@@ -49,6 +51,8 @@ class FakeWeChatApi:
             def do_GET(self):
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/cgi-bin/media/get":
+                    return self._media(query)
                 if url.path != "/cgi-bin/token":
                     return self._json({"errcode": 404, "errmsg": "not found"})
                 if query.get("appid") != api.app_id or query.get("secret") != api.secret:
@@ -57,6 +61,21 @@ class FakeWeChatApi:
                     api.token_fetches += 1
                     api.current_token = f"ACCESS-{api.token_fetches}-{uuid.uuid4().hex[:6]}"
                     return self._json({"access_token": api.current_token, "expires_in": 7200})
+
+            def _media(self, query: Dict[str, str]) -> None:
+                with api.lock:
+                    api.media_fetches += 1
+                    if query.get("access_token") != api.current_token:
+                        return self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                    data = api.media.get(query.get("media_id", ""))
+                if data is None:
+                    return self._json({"errcode": 40007, "errmsg": "invalid media_id"})
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Disposition", f'attachment; filename="{query["media_id"]}.jpg"')
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self):
                 url = urlparse(self.path)
