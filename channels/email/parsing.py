@@ -47,6 +47,7 @@ class ParsedMail:
     headers: Dict[str, str] = field(default_factory=dict)  # lower-case names, decoded, loop checks
     attachments: List[Attachment] = field(default_factory=list)
     content_type: str = "text/plain"
+    notices: List[str] = field(default_factory=list)  # Chinese lines for the reply (e.g. files not kept)
 
     @property
     def answer_to(self) -> str:

@@ -54,6 +54,10 @@ class Worker:
         if raw is None:
             return True
         mail = parse_mail(raw)
+        if len(raw) > self.settings.max_mail_bytes and mail.attachments:
+            mb = self.settings.max_mail_bytes // (1024 * 1024)
+            mail.attachments = []
+            mail.notices.append(f"这封邮件超过{mb}MB，附件没有保存；需要的话请把附件压缩后分几封邮件发送。")
         status = await self.store.status(mail.message_id)
         if status in (st.DONE, st.IGNORED):
             await mailbox.mark_seen(uid)  # handled before a crash, or a second copy: never answered twice
@@ -91,7 +95,7 @@ class Worker:
             "text": mail.text,
             "attachments": stored.uploaded,
             "kept_attachments": stored.kept,
-            "notices": stored.notices,
+            "notices": mail.notices + stored.notices,
         }
         try:
             response = await self.http.post(
