@@ -234,3 +234,33 @@ async def test_empty_mail_gets_a_chinese_hint_without_the_bot(rig):
     [reply] = await wait_for(lambda: inbox(server, who))
     assert "没有正文" in reply.get_body(("plain",)).get_content()
     assert bot.seen == []
+
+
+async def test_polling_when_idle_is_off(server, tmp_path):
+    settings = replace(
+        Settings(), imap_host="127.0.0.1", imap_port=server.imap_port, imap_tls="none", imap_user=HOTLINE,
+        imap_password="pw", smtp_host="127.0.0.1", smtp_port=server.smtp_port, smtp_tls="none", address=HOTLINE,
+        channel_token="t", store_path=str(tmp_path / "poll.db"), retry_s=0.3, use_idle=False, poll_interval_s=1,
+        gateway_url="http://127.0.0.1:9")
+    store = st.SQLiteStore(settings.store_path)
+    handler = MailHandler(settings, store)
+    bot = Bot()
+
+    async def rasa(request: httpx.Request) -> httpx.Response:
+        outcome = await handler.handle(json.loads(request.content), bot)
+        return httpx.Response(outcome.http_status, json=outcome.as_json())
+
+    _imap_clear(server)
+    worker = Worker(settings, store, http=httpx.AsyncClient(transport=httpx.MockTransport(rasa)))
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        await asyncio.sleep(1.5)  # the worker is polling, not idling
+        who = citizen(server)
+        server.send(mail_from(who))
+        [reply] = await wait_for(lambda: inbox(server, who))
+        assert "收到" in reply.get_body(("plain",)).get_content()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+        await worker.http.aclose()
