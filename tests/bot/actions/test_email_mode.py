@@ -123,3 +123,11 @@ async def test_anonymity_question_shows_the_block_by_email(domain, dispatcher):
     tracker = make_tracker(text="x", channel="email", slots={"order_type": "投诉", "email_questions": "1. 是否匿名（…）："})
     await ActionAskAnonymous().run(dispatcher, tracker, domain)
     assert texts(dispatcher) == "1. 是否匿名（…）："
+
+
+def test_the_block_copied_back_with_answers_is_read():
+    asked = ["district", "occurred_at", "anonymous", "contact_name", "contact_phone", "reply_required"]
+    block = em.question_block(asked, "投诉")
+    answers = ["山阳县", "不清楚", "实名", "王先生", "0914-2312345", "不需要"]
+    filled = "\n".join(line + answers[i] for i, line in enumerate(block.splitlines()[1:]))
+    assert em.parse_reply("好的\n" + filled, asked) == dict(zip(asked, answers))
