@@ -92,7 +92,8 @@ class Widget:
 
 @pytest.fixture
 def desktop():
-    with launch() as context:
+    # reduced motion: screenshots and boxes without the panel's slide-in half-way
+    with launch(reduced_motion="reduce") as context:
         yield context
 
 
@@ -103,9 +104,9 @@ def phone():
         yield context
 
 
-def _order_of(stack, session_id: str) -> dict:
+def _order_of(stack, session_id: str, transcript: List[str]) -> dict:
     orders = stack.orders_of(session_id)
-    assert len(orders) == 1, orders
+    assert len(orders) == 1, (orders, transcript)
     return orders[0]
 
 
@@ -123,7 +124,7 @@ def test_full_conversation_in_the_widget_becomes_a_stored_order_and_survives_a_r
     transcript = widget.run_order("我要投诉，商州区北新街有个烧烤摊天天晚上吵到凌晨两点，油烟也大，根本睡不着",
                                   Profile(phone="13891400061"))
     session_id = widget.session_id
-    order = _order_of(stack, session_id)
+    order = _order_of(stack, session_id, transcript)
     assert order["channel"] == "webchat" and order["type"] == "投诉" and order["contact_phone"] == "13891400061"
     assert order["order_no"] in transcript[-1]
     shoot(page, "webchat-conversation")
@@ -162,6 +163,25 @@ def test_an_agent_message_reaches_the_open_page_and_the_history(stack, desktop):
     page.reload()
     page.wait_for_selector(".hlw-log [data-from=agent]")
     assert widget.texts("agent") == ["您好，我是人工客服王芳，<b>正在</b>为您处理。"]
+
+    # a message sent while no page is open is there when the citizen comes back
+    page.close()
+    _agent_says(stack, session_id, "您反映的问题已转交商州区水务局，请保持电话畅通。")
+    page = desktop.new_page()
+    widget = Widget(page, stack).open_portal()
+    page.wait_for_selector(".hlw-launcher.hlw-unread")  # a reconnecting session shows new messages on the launcher
+    widget.open()
+    page.wait_for_selector(".hlw-log [data-from=agent] >> nth=1")
+    assert widget.texts("agent")[-1] == "您反映的问题已转交商州区水务局，请保持电话畅通。"
+    shoot(page, "webchat-agent")
+
+
+def _agent_says(stack, session_id: str, text: str) -> None:
+    response = httpx.post(
+        f"{stack.rasa.url}/conversations/{session_id}/tracker/events",
+        params={"execute_side_effects": "true", "output_channel": "latest", "token": stack.rasa_token},
+        json={"event": "bot", "text": text, "metadata": {"agent": "王芳"}}, timeout=30)
+    assert response.status_code == 200, response.text
 
 
 def test_xss_payload_is_shown_as_text_and_runs_nothing(stack, desktop):
@@ -267,3 +287,27 @@ def test_keyboard_only_use_and_screen_reader_markup(stack, desktop):
     assert page.evaluate("document.activeElement.classList.contains('hlw-launcher')")
     assert page.get_attribute(".hlw-launcher", "aria-expanded") == "false"
     shoot(page, "webchat-keyboard")
+
+
+def test_the_widget_reconnects_after_the_rasa_server_comes_back(stack, desktop):
+    """Runs last: it restarts the stack's Rasa server."""
+    page = desktop.pages[0] if desktop.pages else desktop.new_page()
+    widget = Widget(page, stack).open_portal()
+    widget.open()
+    widget.accept_privacy()
+    widget.wait_connected()
+    widget.say("你好")
+    session_id = widget.session_id
+    stack.crash_rasa()
+    page.wait_for_selector(".hlw-status:has-text('连接中')")
+    assert page.is_disabled(".hlw-send")
+    shoot(page, "webchat-reconnecting")
+    page.fill("#hlw-input", "我们小区停水两天了")  # typed while down: kept in the box
+    stack.restart_rasa()
+    widget.wait_connected()  # socket.io reconnected by itself, same session
+    assert not page.is_visible(".hlw-status") and widget.session_id == session_id
+    assert "你好" in widget.texts("citizen")  # the transcript came back from the server
+    assert page.input_value("#hlw-input") == "我们小区停水两天了"
+    before_turns, before_bot = widget.turns(), len(widget.texts("bot"))
+    page.keyboard.press("Enter")
+    assert widget._await_turn(before_turns, before_bot)

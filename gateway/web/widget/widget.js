@@ -182,8 +182,8 @@
     var ready = state.privacyAccepted && state.confirmed;
     ui.privacy.hidden = state.privacyAccepted;
     ui.form.hidden = !state.privacyAccepted;
+    // the text box stays usable while (re)connecting: what is typed is kept and sent later
     ui.send.disabled = !ready;
-    ui.input.setAttribute("aria-disabled", ready ? "false" : "true");
   }
 
   function scrollToEnd() { ui.log.scrollTop = ui.log.scrollHeight; }
