@@ -77,6 +77,7 @@ class WebChatInput(InputChannel):
     def __init__(self, settings: Optional[Settings] = None) -> None:
         self.settings = settings or Settings.from_env()
         self.sio: Optional[AsyncServer] = None
+        self._pending: Dict[str, int] = {}  # socket id → its messages the bot is still working on
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """Delivers to the room named by recipient_id (the session id), e.g. an agent's reply."""
@@ -156,27 +157,43 @@ class WebChatInput(InputChannel):
             if isinstance(result, inbound.Refused):
                 await sio.emit(ERROR_EVENT, {"code": result.code, "text": result.text}, to=sid)
                 return
-            session_id = result.session_id
-            if session_id != bound:
-                await self._bind(sid, session_id)
-            # other tabs of the same browser show what was written here
-            await sio.emit(ECHO_EVENT, {"text": result.display}, room=session_id, skip_sid=sid)
-            await sio.emit(TYPING_EVENT, {"typing": True}, room=session_id)
-            message = UserMessage(result.text, WebChatOutput(sio, BOT_EVENT), session_id,
-                                  input_channel=self.name(), metadata={DISPLAY_KEY: result.display})
+            # checked and counted with no await in between: concurrent handlers see each other
+            if self._pending.get(sid, 0) >= self.settings.max_pending:
+                await sio.emit(ERROR_EVENT, {"code": "too_fast", "text": texts.TOO_FAST}, to=sid)
+                return
+            self._pending[sid] = self._pending.get(sid, 0) + 1
             try:
-                await on_new_message(message)
-            except Exception:  # the citizen must hear something; Rasa logged the cause
-                logger.exception("webchat: the bot failed on a message of %s", session_id)
-                await sio.emit(ERROR_EVENT, {"code": "bot_failed", "text": texts.BOT_FAILED}, to=sid)
+                await self._handle(sid, bound, result, on_new_message)
             finally:
-                await sio.emit(TYPING_EVENT, {"typing": False}, room=session_id)
+                self._pending[sid] -= 1
+                if not self._pending[sid]:
+                    del self._pending[sid]
 
         @sio.on("disconnect")
         async def disconnect(sid: Text, *args: Any) -> None:
             logger.debug("webchat: socket %s disconnected", sid)
 
         return webhook
+
+    async def _handle(self, sid: str, bound: Optional[str], accepted: inbound.Accepted,
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        sio = self.sio
+        assert sio is not None
+        session_id = accepted.session_id
+        if session_id != bound:
+            await self._bind(sid, session_id)
+        # other tabs of the same browser show what was written here
+        await sio.emit(ECHO_EVENT, {"text": accepted.display}, room=session_id, skip_sid=sid)
+        await sio.emit(TYPING_EVENT, {"typing": True}, room=session_id)
+        message = UserMessage(accepted.text, WebChatOutput(sio, BOT_EVENT), session_id,
+                              input_channel=self.name(), metadata={DISPLAY_KEY: accepted.display})
+        try:
+            await on_new_message(message)
+        except Exception:  # the citizen must hear something; Rasa logged the cause
+            logger.exception("webchat: the bot failed on a message of %s", session_id)
+            await sio.emit(ERROR_EVENT, {"code": "bot_failed", "text": texts.BOT_FAILED}, to=sid)
+        finally:
+            await sio.emit(TYPING_EVENT, {"typing": False}, room=session_id)
 
     async def _bind(self, sid: str, session_id: str) -> None:
         assert self.sio is not None

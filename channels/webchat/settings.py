@@ -62,6 +62,8 @@ class Settings:
     max_packet_bytes: int = 64 * 1024
     # engine.io heartbeat; a long-poll request is held at most this long
     ping_interval_s: int = 25
+    # messages of one socket the bot may be working on at once; more are refused (flooding)
+    max_pending: int = 3
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":

@@ -61,6 +61,7 @@
     empty: "消息内容不能为空，请输入您要反映的问题。",
     tooLong: "您的消息太长了（最多 " + 2000 + " 个字），请分几次发送。",
     historyFailed: "未能读取以前的对话记录，新消息不受影响。",
+    unsent: "未发送",
     log: "对话记录",
     counter: function (n) { return n + " / " + config.maxChars; }
   };
@@ -202,6 +203,15 @@
     return item;
   }
 
+  // the server refused the message just shown (too long, too fast, …): say so next to it
+  function markLastUnsent() {
+    var items = ui.log.querySelectorAll("[data-from=citizen]:not(.hlw-unsent)");
+    var last = items[items.length - 1];
+    if (!last) { return; }
+    last.classList.add("hlw-unsent");
+    last.appendChild(el("span", { className: "hlw-unsent-note" }, TEXT.unsent));
+  }
+
   function setReplies(buttons) {
     while (ui.replies.firstChild) { ui.replies.removeChild(ui.replies.firstChild); }
     (buttons || []).forEach(function (button) {
@@ -310,7 +320,9 @@
       if (!on) { ui.root.setAttribute("data-turns", String(Number(ui.root.getAttribute("data-turns") || 0) + 1)); }
     });
     socket.on("webchat_error", function (msg) {
-      if (msg && typeof msg.text === "string") { showError(msg.text); }
+      if (!msg || typeof msg.text !== "string") { return; }
+      showError(msg.text);
+      if (msg.code !== "bot_failed") { markLastUnsent(); }
     });
   }
 

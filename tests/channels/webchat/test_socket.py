@@ -253,3 +253,18 @@ async def test_history_endpoint_answers_503_in_chinese_when_the_tracker_store_fa
                                   headers={"Origin": ORIGIN})
     assert response.status_code == 503 and "对话记录" in response.json()["message"]
     assert response.headers["access-control-allow-origin"] == ORIGIN
+
+
+async def test_a_socket_flooding_messages_is_told_to_slow_down(server, client):
+    session = await client.session()
+    server.release.clear()  # the bot is still working on the first messages
+    for i in range(4):
+        await client.sio.emit("user_uttered", {"session_id": session, "message": f"第{i + 1}条"})
+    error = (await client.wait_for("webchat_error"))[0]
+    assert error["code"] == "too_fast" and "太快" in error["text"]
+    assert len(server.received) == 3
+    server.release.set()
+    await client.wait_for("bot_uttered", 3)
+    await client.sio.emit("user_uttered", {"session_id": session, "message": "第5条"})
+    await client.wait_for("bot_uttered", 4)  # accepted again once the bot caught up
+    assert [m.text for m in server.received][-1] == "第5条"
