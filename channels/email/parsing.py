@@ -13,7 +13,7 @@ from email.utils import getaddresses, parseaddr
 from typing import Dict, List, Optional
 
 from channels.email.decoding import decode_bytes, decode_header_value, html_to_text
-from channels.email.quoting import strip_quoted
+from channels.email.quoting import strip_greeting, strip_quoted
 
 _MSGID = re.compile(r"<[^<>\s]+>")
 
@@ -134,7 +134,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         from_name=from_name.strip(),
         reply_to=reply_to.strip().lower(),
         subject=decode_header_value(msg.get("Subject")),
-        text=strip_quoted(body),
+        text=strip_greeting(strip_quoted(body)),
         full_text=body.strip(),
         headers=headers,
         attachments=attachments,

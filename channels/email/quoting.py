@@ -34,6 +34,7 @@ _SIGNATURE = re.compile(
     r"|发自\s*(我的|网易|QQ|Outlook|iPhone|iPad|HUAWEI|华为|荣耀|小米|Android|安卓|手机|Foxmail|邮箱)[^。，,]{0,24}"
     r"|来自\s*.{0,12}(邮箱|Mail|客户端|iPhone|Android)(大师|App)?\s*"
     r"|(Sent from|Get Outlook for)\s.{0,40}"
+    r"|此致[！!。，,\s]*(敬礼[！!。]*)?"
     r")$",
     re.IGNORECASE,
 )
@@ -63,3 +64,25 @@ def strip_quoted(text: str) -> str:
             break
     out = "\n".join(line.rstrip() for line in lines)
     return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+# A letter's greeting and closing ("尊敬的12345热线：", "您好！", "谢谢！") say nothing about the
+# matter and confuse the bot's intent reading, so they are left out when there is more.
+_GREETING_LINE = re.compile(
+    r"^\s*(尊敬的[^\n，,。！!：:]{0,24}|[^\n，,。！!]{0,12}(您好|你好|大家好)|各位(领导|老师|工作人员|同志)|Dear[^\n]{0,30}|Hi|Hello)"
+    r"\s*[：:，,！!。]?\s*$",
+    re.IGNORECASE,
+)
+_GREETING_PREFIX = re.compile(r"^\s*(尊敬的[^：:，,\n]{0,24}|[^：:，,。！!\n]{0,10}(您好|你好))\s*[：:，,！!。]\s*")
+_CLOSING_LINE = re.compile(r"^\s*(谢谢|感谢|多谢|万分感谢|非常感谢|盼复|望回复|期待回复|期待您的回复|麻烦了|辛苦了)[^\n]{0,8}?[！!。.~～]*\s*$")
+
+
+def strip_greeting(text: str) -> str:
+    lines = text.split("\n")
+    while lines and (not lines[0].strip() or _GREETING_LINE.match(lines[0])) and any(l.strip() for l in lines[1:]):
+        lines.pop(0)
+    while lines and (not lines[-1].strip() or _CLOSING_LINE.match(lines[-1])) and any(l.strip() for l in lines[:-1]):
+        lines.pop()
+    out = "\n".join(lines).strip()
+    rest = _GREETING_PREFIX.sub("", out, count=1)
+    return rest if rest.strip() else out

@@ -74,7 +74,7 @@ def test_html_only_mail_becomes_text():
         '<div class="gmail_quote">在 2026年11月24日 写道：<blockquote>旧内容</blockquote></div></body></html>'
     )
     mail = parse_mail(raw_mail(base64.encodebytes(markup.encode("gbk")), charset="gbk", cte="base64", ctype="text/html"))
-    assert mail.text == "您好：\n\n小区 停水两天了\n请帮忙<联系>自来水公司"
+    assert mail.text == "小区 停水两天了\n请帮忙<联系>自来水公司"  # the greeting left out
     assert "alert" not in mail.text and "旧内容" not in mail.text and "color" not in mail.text
 
 
@@ -152,3 +152,24 @@ def test_garbage_never_raises():
 def test_message_ids():
     assert message_ids("<a@x> <b@y>\r\n <c@z>") == ["<a@x>", "<b@y>", "<c@z>"]
     assert message_ids(None) == []
+
+
+def test_greeting_and_closing_are_left_out():
+    from channels.email.quoting import strip_greeting
+
+    assert strip_greeting("您好：\n\n洛南县停水两天了。\n谢谢！") == "洛南县停水两天了。"
+    assert strip_greeting("尊敬的12345热线：\n洛南县停水两天了。") == "洛南县停水两天了。"
+    assert strip_greeting("领导您好，洛南县停水两天了。") == "洛南县停水两天了。"
+    assert strip_greeting("您好，确认") == "确认"
+    assert strip_greeting("您好") == "您好"  # nothing else: kept
+    assert strip_greeting("好的，确认") == "好的，确认"
+    assert strip_greeting("尊敬的领导，我家停水了\n两天了") == "我家停水了\n两天了"
+    assert strip_greeting("各位邻居都受影响\n停水两天") == "各位邻居都受影响\n停水两天"
+    assert strip_greeting("小区路灯一直没修好\n已经一个月了") == "小区路灯一直没修好\n已经一个月了"
+    assert strip_quoted("洛南县停水两天了。\n此致\n敬礼！\n王建军\n2026年11月25日") == "洛南县停水两天了。"
+
+
+def test_html_mail_with_greeting_reads_the_matter():
+    markup = "<div>您好：</div><p>洛南县城关街道&nbsp;幸福小区停水两天了。</p><p>谢谢！</p>"
+    mail = parse_mail(raw_mail(markup.encode(), charset="utf-8", cte="8bit", ctype="text/html"))
+    assert mail.text == "洛南县城关街道 幸福小区停水两天了。"
