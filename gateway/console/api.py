@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -150,7 +150,7 @@ def conversation(request: Request, agent: ApiAgent, now: Now, sender_id: str) ->
         row = svc.get(session, sender_id)
         if not conv.turns and row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="会话不存在")
-        audit.record(session, agent.actor, "view", sender_id, now, personal_data=agent.personal_data)
+        audit.record_view(session, agent.actor, sender_id, now, personal_data=agent.personal_data)
     return {
         "sender_id": sender_id,
         "channel": conv.channel or (row.channel if row else ""),

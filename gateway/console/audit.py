@@ -24,3 +24,16 @@ def entries(session: Session, sender_id: str | None = None, limit: int = 200) ->
     if sender_id is not None:
         query = query.where(ConsoleAudit.sender_id == sender_id)
     return list(session.scalars(query))
+
+
+def record_view(session: Session, actor: str, sender_id: str, now: dt.datetime, every_minutes: int = 10,
+                **detail: Any) -> None:
+    """A view of a conversation, at most once per ``every_minutes`` per user (the page refreshes itself)."""
+    recent = session.scalars(
+        select(ConsoleAudit.id).where(
+            ConsoleAudit.actor == actor[:200], ConsoleAudit.action == "view", ConsoleAudit.sender_id == sender_id,
+            ConsoleAudit.at >= now - dt.timedelta(minutes=every_minutes),
+        ).limit(1)
+    ).first()
+    if recent is None:
+        record(session, actor, "view", sender_id, now, **detail)

@@ -169,3 +169,19 @@ def test_audit_log_is_for_supervisors(client, agents):
     assert agents["王芳"].get("/console/api/audit").status_code == 403
     items = agents["张主任"].get("/console/api/audit", params={"sender_id": "c1"}).json()["items"]
     assert [i["action"] for i in items] == ["take_over", "escalate"]
+
+
+def test_views_are_audited_once_per_ten_minutes(agents, events_table, console_app):
+    import datetime as dt
+
+    from gateway.console import audit
+
+    events_table.user("c5", "你好")
+    wang = agents["王芳"]
+    for _ in range(3):
+        assert wang.get("/console/api/conversation", params={"sender_id": "c5"}).status_code == 200
+    console_app.state.clock = lambda: DAYTIME + dt.timedelta(minutes=11)
+    assert wang.get("/console/api/conversation", params={"sender_id": "c5"}).status_code == 200
+    with console_app.state.database.sessionmaker() as session:
+        views = [e for e in audit.entries(session, "c5") if e.action == "view"]
+    assert len(views) == 2 and views[0].actor == "agent:王芳"
