@@ -91,12 +91,17 @@ class MailHandler:
             # the conversation is paused for an agent (or the bot had nothing to say): no mail
             await self.store.set_status(message_id, st.DONE, thread_id=mail.get("thread_id"), note="no reply")
             return Outcome("done", replied=False)
-        reply = compose_reply(
-            text=body, from_address=self.settings.address, display_name=self.settings.display_name,
-            to_address=target["to_address"], to_name=target["to_name"], subject=target["subject"],
-            in_reply_to=message_id, references=target["references"],
-            message_id=new_message_id(self.settings.own_domain),
-        )
+        try:
+            reply = compose_reply(
+                text=body, from_address=self.settings.address, display_name=self.settings.display_name,
+                to_address=target["to_address"], to_name=target["to_name"], subject=target["subject"],
+                in_reply_to=message_id, references=target["references"],
+                message_id=new_message_id(self.settings.own_domain),
+            )
+        except (ValueError, TypeError, IndexError) as exc:  # an address or header we cannot write to
+            logger.error("email %s: no reply possible (%s)", message_id, exc)
+            await self.store.set_status(message_id, st.IGNORED, note=f"reply not composable: {exc}")
+            return Outcome("done", replied=False, detail="reply not composable")
         await self.store.set_status(message_id, st.ANSWERED, reply=reply.as_string(), thread_id=mail.get("thread_id"))
         if mail.get("thread_id"):
             await self.store.link(reply["Message-ID"], mail["thread_id"])

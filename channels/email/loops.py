@@ -13,6 +13,7 @@ _ROBOT_SENDERS = re.compile(
     re.IGNORECASE,
 )
 _BULK = {"bulk", "junk", "list", "auto_reply", "autoreply"}
+_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z0-9-]{2,63}$")
 
 
 def why_not_answered(mail: ParsedMail, own_address: str) -> Optional[str]:
@@ -36,7 +37,7 @@ def why_not_answered(mail: ParsedMail, own_address: str) -> Optional[str]:
         if "return-path" in h:
             return "null Return-Path (bounce or auto-reply)"
     address = mail.from_address
-    if not address or "@" not in address:
+    if not address or not _ADDRESS.match(address) or not _ADDRESS.match(mail.answer_to):
         return "no usable sender address"
     if _ROBOT_SENDERS.match(address):
         return f"robot sender {address}"

@@ -95,6 +95,12 @@ def test_bounce_report_is_not_answered():
     assert why_not_answered(parse_mail(raw), HOTLINE)
 
 
+def test_unusable_sender_is_not_answered():
+    assert why_not_answered(parsed(From="not an address"), HOTLINE)
+    unusable_reply_to = parsed(Reply_To="bad@@x")  # an unusable Reply-To: the reply goes to From
+    assert unusable_reply_to.answer_to == "wang@citizen.test" and why_not_answered(unusable_reply_to, HOTLINE) is None
+
+
 def test_citizen_mail_is_answered():
     assert why_not_answered(parsed(), HOTLINE) is None
     assert why_not_answered(parsed(Auto_Submitted="no"), HOTLINE) is None
