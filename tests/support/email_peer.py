@@ -116,6 +116,7 @@ class MailPeer:
         if self.worker is not None:
             self.worker.stop()
         self.server.stop()
+        shutil.rmtree(self.server.root, ignore_errors=True)  # mailboxes and queue of this run
 
     # ------------------------------------------------------------ the citizen
     def citizen(self, name: str = "citizen") -> "Citizen":
