@@ -225,6 +225,11 @@ def test_oversized_and_empty_messages_get_a_clear_chinese_error(stack, desktop):
     })""", stack.rasa.url)
     assert error["code"] == "too_long" and "2000" in error["text"] and "太长" in error["text"]
     assert widget.texts("citizen") == []
+    # text that is empty once cleaned (control characters only) is refused by the server: marked 未发送
+    page.fill("#hlw-input", "\u0001\u0002\u0003")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".hlw-log [data-from=citizen].hlw-unsent >> text=未发送")
+    assert "不能为空" in page.inner_text(".hlw-error")
 
 
 def test_phone_viewport_takes_the_whole_screen_and_works(stack, phone):
