@@ -297,6 +297,20 @@ def main() -> int:
                 "thresholds": {k: t[k] for k in ("answer", "suggest", "margin")},
                 "answer_vs_reject_accuracy": round(acc, 3), "end_to_end_correct": round(e2e, 3),
                 "outcomes": dict(sorted(z.items()))}
+    # the shipped option: n-gram re-ranking of the dense candidates (KB_HYBRID_WEIGHT, kb_index/hybrid.py)
+    for weight in (0.25, 0.5, 1.0):
+        hybrid = KBIndex(index.path, index.embedder, hybrid_weight=weight)
+        h_hits = [hybrid.rank(t, 10) for t in texts]
+        report["retrieval"][f"kb_index hybrid re-rank w={weight}"] = rank_metrics(
+            [[h.id for h in hs] for hs in h_hits[:n_ans]], golds[:n_ans])
+        h5 = [hs[:5] for hs in h_hits]
+        h_tuned = calibrate([h5[i] for i in dev], [golds[i] for i in dev])
+        for name, t in (("shipped defaults", dict(DEFAULT_THRESHOLDS)), ("calibrated on dev", h_tuned)):
+            acc, e2e, z = zone_outcomes([h5[i] for i in test], [golds[i] for i in test], t)
+            zones[f"hybrid w={weight}, {name} / test"] = {
+                "thresholds": {k: t[k] for k in ("answer", "suggest", "margin")},
+                "answer_vs_reject_accuracy": round(acc, 3), "end_to_end_correct": round(e2e, 3),
+                "outcomes": dict(sorted(z.items()))}
     report["zones"] = zones
     top = [h[0].score if h else 0 for h in hits]
     report["top_score"] = {"answerable": [round(float(np.percentile(top[:n_ans], p)), 4) for p in (5, 25, 50)],

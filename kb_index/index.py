@@ -200,7 +200,8 @@ class SearchResult:
 class KBIndex:
     """A loaded, read-only build. Thread-safe for concurrent searches."""
 
-    def __init__(self, build_dir: Path, embedder: Embedder | str | None = None):
+    def __init__(self, build_dir: Path, embedder: Embedder | str | None = None,
+                 hybrid_weight: Optional[float] = None):
         import faiss
 
         _threads.limit_faiss()
@@ -228,13 +229,19 @@ class KBIndex:
             env = os.environ.get(f"KB_{name.upper()}_THRESHOLD")
             if env:
                 self.thresholds[name] = float(env)
+        # optional n-gram re-ranking of the dense candidates (kb_index/hybrid.py); 0 = off
+        if hybrid_weight is None:
+            hybrid_weight = float(os.environ.get("KB_HYBRID_WEIGHT", "0") or 0)
+        self.hybrid_weight = max(0.0, hybrid_weight)
+        self._ngrams = None
 
     @classmethod
-    def open(cls, out: Path, embedder: Embedder | str | None = None) -> "KBIndex":
+    def open(cls, out: Path, embedder: Embedder | str | None = None,
+             hybrid_weight: Optional[float] = None) -> "KBIndex":
         build_dir = current_build_dir(Path(out))
         if build_dir is None:
             raise FileNotFoundError(f"no index in {out}: run `python -m kb_index build SOURCE {out}`")
-        return cls(build_dir, embedder)
+        return cls(build_dir, embedder, hybrid_weight)
 
     @property
     def build_id(self) -> str:
@@ -263,8 +270,16 @@ class KBIndex:
             owner = int(self.owners[row])
             if owner not in best or score > best[owner][0]:
                 best[owner] = (float(score), int(row))
+        order = [owner for owner, _ in sorted(best.items(), key=lambda kv: -kv[1][0])]
+        if self.hybrid_weight > 0:
+            from kb_index.hybrid import NgramScorer, fuse
+
+            if self._ngrams is None:
+                self._ngrams = NgramScorer(self.entries)
+            order = fuse(query, order, self._ngrams, self.hybrid_weight)
         hits = []
-        for owner, (score, row) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+        for owner in order:
+            score, row = best[owner]
             entry = self.entries[owner]
             if not _valid(entry, today):
                 continue
