@@ -28,7 +28,7 @@ from gateway.console.users import ROLE_LABELS, ConsoleRole
 from gateway.domain import Channel
 from gateway.schemas import OrderCreate, clean_text
 from gateway.services import orders as order_service
-from gateway.services.privacy import mask_name, mask_phone
+from gateway.services.privacy import mask_identifier, mask_name, mask_phone
 
 router = APIRouter(prefix="/console/api", include_in_schema=False)
 
@@ -287,6 +287,33 @@ def create_order(request: Request, body: OrderBody, agent: CsrfAgent, now: Now) 
                      replayed=result.replayed, duplicate=result.duplicate)
         return {"order_no": order.order_no, "status": order.status, "replayed": result.replayed,
                 "duplicate": result.duplicate, "due_at": order.due_at.isoformat()}
+
+
+WECHAT_ERRORS = {45015: "超过48小时客服消息窗口，需回电或等群众再次发消息", 45047: "客服消息条数超限"}
+
+
+@router.get("/undelivered")
+def undelivered_wechat(agent: ApiAgent, settings: Settings) -> dict[str, Any]:
+    """WeChat messages the channel could not deliver (recorded in Redis by channels/wechat)."""
+    from gateway.console.undelivered import RedisUnavailable, undelivered
+
+    if not settings.redis_url:
+        return {"available": False, "items": [], "detail": "未配置 REDIS_URL，无法读取微信未送达消息"}
+    try:
+        items = undelivered(settings.redis_url, settings.wechat_prefix)
+    except RedisUnavailable:
+        return {"available": False, "items": [], "detail": "暂时无法读取微信未送达消息"}
+    shown = []
+    for item in items:
+        sender = str(item.get("sender") or "")
+        code = item.get("errcode")
+        shown.append({
+            "sender_id": sender if agent.personal_data else mask_identifier(sender),
+            "text": _mask_text(str(item.get("text") or ""), agent)[:500],
+            "at": item.get("at"), "errcode": code,
+            "reason": WECHAT_ERRORS.get(code, str(item.get("errmsg") or "发送失败"))[:200],
+        })
+    return {"available": True, "items": shown}
 
 
 @router.get("/audit")

@@ -33,6 +33,9 @@ class ConsoleSettings(BaseSettings):
     live_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60, validation_alias=_alias("CONSOLE_LIVE_MINUTES"))
     sse_interval_s: float = Field(default=1.0, gt=0, le=60, validation_alias=_alias("CONSOLE_SSE_INTERVAL_S"))
     sse_max_s: float = Field(default=300.0, gt=0, le=3600, validation_alias=_alias("CONSOLE_SSE_MAX_S"))
+    redis_url: str = Field(default="", validation_alias=_alias("REDIS_URL"))
+    redis_key_prefix: str = Field(default="hotline", validation_alias=_alias("REDIS_KEY_PREFIX"))
+    wechat_redis_prefix: str = Field(default="", validation_alias=_alias("WECHAT_REDIS_PREFIX"))
     supervisor_name: str = Field(default="值班长", validation_alias=_alias("CONSOLE_SUPERVISOR_NAME"))
     supervisor_password: SecretStr | None = Field(default=None, validation_alias=_alias("CONSOLE_SUPERVISOR_PASSWORD"))
 
@@ -55,6 +58,11 @@ class ConsoleSettings(BaseSettings):
     def hours_label(self) -> str:
         start, end = self.hours
         return f"每天 {start:%H:%M}–{'24:00' if end == dt.time.max else format(end, '%H:%M')}"
+
+    @property
+    def wechat_prefix(self) -> str:
+        """Where the WeChat channel keeps its lists (same rule as channels/wechat/settings.py)."""
+        return self.wechat_redis_prefix.strip() or f"{self.redis_key_prefix}:wechat"
 
     @property
     def events_url(self) -> str:

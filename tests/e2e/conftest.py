@@ -60,6 +60,7 @@ class Stack:
         return {"RASA_URL": f"http://127.0.0.1:{self.rasa_port}", "RASA_API_TOKEN": self.rasa_token,
                 "EVENTS_DB_URL": self.events_url, "CONSOLE_STAFFED_HOURS": "00:00-24:00",
                 "CONSOLE_SUPERVISOR_NAME": "值班长", "CONSOLE_SUPERVISOR_PASSWORD": self.supervisor_password,
+                "REDIS_URL": self.redis_url, "WECHAT_REDIS_PREFIX": self.wechat_env()["WECHAT_REDIS_PREFIX"],
                 "GATEWAY_WEBCHAT_SOCKET_URL": f"http://127.0.0.1:{self.rasa_port}"}  # the demo page's widget
 
     @property

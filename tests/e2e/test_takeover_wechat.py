@@ -63,6 +63,18 @@ def test_takeover_over_wechat(stack):
     assert citizen.say("商州区北新街12号") == ""
     assert any(t["text"] == "商州区北新街12号" for t in agent.get("conversation", sender_id=citizen.openid)["turns"])
 
+    # outside the 48-hour window WeChat refuses the message (45015): the console lists it as undelivered
+    citizen.stack.wechat_api.out_of_window.add(citizen.openid)
+    assert agent.post("reply", sender_id=citizen.openid, text="稍后我给您回电话。").status_code == 200
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        items = [i for i in agent.get("undelivered")["items"] if i["sender_id"] == citizen.openid]
+        if items:
+            break
+        time.sleep(0.2)
+    assert items and items[0]["text"] == "稍后我给您回电话。" and "48小时" in items[0]["reason"]
+    citizen.stack.wechat_api.out_of_window.discard(citizen.openid)
+
     # hand back: the notice is pushed, and the bot answers the next message again
     assert agent.post("handback", sender_id=citizen.openid).status_code == 200
     citizen.wait_pushed("智能助手继续为您服务")

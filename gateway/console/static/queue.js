@@ -26,5 +26,19 @@
       el("td", {}, clock(c.last_at)), el("td", {}, link(c.sender_id, "查看"))));
   }
 
+  async function refreshUndelivered() {
+    let data;
+    try { data = await api("undelivered"); } catch (e) { return; }
+    if (!data.available) {
+      fill("undelivered", [], () => null);
+      document.querySelector("#undelivered tbody td").textContent = data.detail || "暂无";
+      return;
+    }
+    fill("undelivered", data.items, u => el("tr", { "data-sender-id": u.sender_id },
+      el("td", {}, u.sender_id), el("td", {}, clock(u.at)), el("td", { class: "text" }, u.text), el("td", {}, u.reason)));
+  }
+
   live(refresh);
+  refreshUndelivered();
+  setInterval(refreshUndelivered, 30000);
 })();

@@ -118,7 +118,8 @@ def _truncate_console(db_url: str) -> None:
 @pytest.fixture
 def console_settings(fake_rasa: FakeRasa, events_table: EventsTable) -> ConsoleSettings:
     return ConsoleSettings(rasa_url=fake_rasa.url, rasa_api_token=RASA_TOKEN,
-                           events_db_url=f"sqlite:///{events_table.path}", sse_max_s=0.5, sse_interval_s=0.05)
+                           events_db_url=f"sqlite:///{events_table.path}", sse_max_s=0.5, sse_interval_s=0.05,
+                           redis_url="")
 
 
 @pytest.fixture
