@@ -144,6 +144,7 @@ class AttachmentStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         if target.exists() and target.stat().st_size == len(data):
+            os.utime(target)  # in use again: `prune` keeps files touched recently
             return digest
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
@@ -160,6 +161,11 @@ class AttachmentStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def files(self) -> Iterable[Path]:
+        if not self.root.is_dir():
+            return []
+        return (p for p in self.root.glob("??/*") if p.is_file() and re.fullmatch(r"[0-9a-f]{64}", p.name))
 
 
 @dataclass(frozen=True)
@@ -292,3 +298,32 @@ def to_schema(row: StoredAttachment, tz: dt.tzinfo, *, download_url: str | None)
         created_at=row.created_at.astimezone(tz).replace(microsecond=0),
         download_url=download_url,
     )
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    rows: int
+    files: int
+
+
+def prune_unlinked(session: Session, store: AttachmentStore, *, older_than: dt.timedelta, now: dt.datetime) -> PruneReport:
+    """Deletes uploads never linked to an order and older than ``older_than``, then the
+    files no row refers to any more (only files not written or reused within that time,
+    so an upload in progress keeps its file)."""
+    from sqlalchemy import delete
+
+    cutoff = now - older_than
+    result = session.execute(
+        delete(StoredAttachment).where(StoredAttachment.order_id.is_(None), StoredAttachment.created_at < cutoff)
+    )
+    session.commit()
+    referenced = set(session.scalars(select(StoredAttachment.sha256).distinct()).all())
+    removed = 0
+    for path in store.files():
+        if path.name in referenced:
+            continue
+        if dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc) >= cutoff:
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return PruneReport(rows=result.rowcount or 0, files=removed)

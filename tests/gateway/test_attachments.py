@@ -244,3 +244,30 @@ def test_lost_file_is_reported_not_crashed(call, store_dir):
             path.unlink()
     response = call(AGENT, "GET", f"/api/v1/attachments/{att}/content")
     assert response.status_code == 404 and "丢失" in response.json()["detail"]
+
+
+def test_prune_deletes_old_unlinked_uploads_and_unused_files(call, db_url, store_dir):
+    import datetime as dt
+
+    from gateway.core.db import Database
+    from gateway.services.attachments import AttachmentStore, prune_unlinked
+
+    kept = upload(call, PNG, "linked.png").json()
+    create_order(call, attachment_ids=[kept["id"]])
+    same_bytes = upload(call, PNG, "copy.png", sender_id="another").json()  # unlinked, shares the file
+    orphan = upload(call, PDF, "orphan.pdf").json()
+    database = Database(db_url)
+    try:
+        with database.sessionmaker() as session:
+            store = AttachmentStore(store_dir)
+            now = dt.datetime.now(dt.timezone.utc)
+            young = prune_unlinked(session, store, older_than=dt.timedelta(days=30), now=now)
+            assert (young.rows, young.files) == (0, 0)
+            report = prune_unlinked(session, store, older_than=dt.timedelta(days=30), now=now + dt.timedelta(days=31))
+    finally:
+        database.dispose()
+    assert (report.rows, report.files) == (2, 1)
+    assert call(AGENT, "GET", f"/api/v1/attachments/{kept['id']}/content").content == PNG
+    assert call(AGENT, "GET", f"/api/v1/attachments/{same_bytes['id']}").status_code == 404
+    assert call(AGENT, "GET", f"/api/v1/attachments/{orphan['id']}").status_code == 404
+    assert not (store_dir / orphan["sha256"][:2] / orphan["sha256"]).exists()
