@@ -22,6 +22,10 @@ def main(argv=None) -> int:
     s.add_argument("query")
     s.add_argument("--k", type=int, default=5)
     s.add_argument("--json", action="store_true")
+    c = sub.add_parser("conflicts", help="near-duplicate questions of different entries in a built index")
+    c.add_argument("out")
+    c.add_argument("--threshold", type=float, default=0.97, help="cosine from which two questions collide")
+    c.add_argument("--json", action="store_true")
     v = sub.add_parser("validate", help="only validate a source")
     v.add_argument("source")
     srv = sub.add_parser("serve", help="run the HTTP search service")
@@ -56,6 +60,16 @@ def main(argv=None) -> int:
                 print(f"zone: {result.zone}")
                 for n, h in enumerate(ranked, 1):
                     print(f"{n}. {h.score:.4f}  [{h.id}] {h.question}  ({h.department})")
+        elif args.cmd == "conflicts":
+            from kb_index.index import KBIndex, conflicts
+
+            found = conflicts(KBIndex.open(args.out), args.threshold)
+            if args.json:
+                print(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
+            else:
+                for c in found:
+                    print(f"{c.score:.4f}  [{c.a_id}] {c.a_question}  <->  [{c.b_id}] {c.b_question}")
+                print(f"{len(found)} pairs at cosine >= {args.threshold}")
         elif args.cmd == "serve":
             import uvicorn
 

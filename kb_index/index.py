@@ -321,3 +321,48 @@ def _valid(entry: Dict[str, Any], today: dt.date) -> bool:
     if entry.get("valid_to") and today > dt.date.fromisoformat(entry["valid_to"]):
         return False
     return True
+
+
+@dataclass
+class Conflict:
+    """Two questions of different entries the embedder can hardly tell apart."""
+
+    score: float
+    a_id: str
+    a_question: str
+    b_id: str
+    b_question: str
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"score": round(self.score, 4), "a": {"id": self.a_id, "question": self.a_question},
+                "b": {"id": self.b_id, "question": self.b_question}}
+
+
+def conflicts(index: "KBIndex", threshold: float = 0.97, neighbours: int = 5) -> List[Conflict]:
+    """Pairs of standard/similar questions of different entries with cosine >= threshold
+    (near-duplicates such as 二手车过户 / 二手房过户), best first. Uses the build's own
+    vectors and index: one k-NN search per question, no pairwise loop."""
+    vectors = np.load(index.path / "vectors.npy")
+    questions: Dict[str, str] = {}
+    for entry in index.entries:
+        for q in [entry["question"], *entry.get("similar_questions", [])]:
+            questions[_key("q", q)] = q
+    rows = [r for r, key in enumerate(index.keys) if key in questions]
+    if not rows:
+        return []
+    scores, found = index.index.search(np.ascontiguousarray(vectors[rows]), neighbours + 1)
+    pairs: Dict[tuple, Conflict] = {}
+    for r, row_scores, row_found in zip(rows, scores, found):
+        for score, other in zip(row_scores, row_found):
+            if other < 0 or score < threshold or index.keys[other] not in questions:
+                continue
+            a, b = int(index.owners[r]), int(index.owners[other])
+            if a == b:
+                continue
+            pair = (min(r, int(other)), max(r, int(other)))
+            if pair not in pairs:
+                first, second = pair
+                pairs[pair] = Conflict(
+                    float(score), index.entries[int(index.owners[first])]["id"], questions[index.keys[first]],
+                    index.entries[int(index.owners[second])]["id"], questions[index.keys[second]])
+    return sorted(pairs.values(), key=lambda c: -c.score)

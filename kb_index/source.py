@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
@@ -205,6 +206,25 @@ def load_source(source: Path) -> List[Entry]:
             seen[entry.id] = where
             entry.file, entry.line = str(path), line
             entries.append(entry)
+    problems += _shared_questions(entries)
     if problems:
         raise KBValidationError(problems)
     return entries
+
+
+_QUESTION_NOISE = re.compile(r"[\s，。？！、；：,.?!;:“”\"'（）()]")
+
+
+def _shared_questions(entries: List[Entry]) -> List[str]:
+    """The same question (ignoring spaces and punctuation) in two entries: the search
+    could never tell them apart, so one of them must change."""
+    owner: Dict[str, Entry] = {}
+    problems = []
+    for entry in entries:
+        for question in entry.questions():
+            norm = _QUESTION_NOISE.sub("", question)
+            first = owner.setdefault(norm, entry)
+            if first is not entry and first.id != entry.id:
+                problems.append(f"{entry.file}:{entry.line}: question '{question}' of '{entry.id}' is also a question "
+                                f"of '{first.id}' ({first.file}:{first.line}); reword one of them")
+    return problems

@@ -112,3 +112,28 @@ def test_cli_build_reports_validation_problems_with_file_and_line(tmp_path):
     assert result.returncode == 2
     assert f"{tmp_path / 'bad.yml'}:1: missing required field 'answer'" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_conflicts_lists_near_duplicate_questions_of_different_entries(built_index, embedder):
+    from kb_index.index import conflicts
+
+    index = KBIndex.open(built_index[1], embedder)
+    found = conflicts(index, threshold=0.9)
+    assert found and all(c.a_id != c.b_id for c in found)
+    assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+    pairs = {frozenset((c.a_id, c.b_id)) for c in found}
+    assert frozenset(("T-CAR", "T-HOUSE")) in pairs  # 二手车过户 / 二手房过户
+    assert conflicts(index, threshold=1.01) == []
+
+
+def test_the_same_question_in_two_entries_is_refused(tmp_path):
+    from kb_index.source import KBValidationError, load_source
+
+    (tmp_path / "kb.yml").write_text(
+        "entries:\n"
+        "  - {id: A, question: 身份证丢了怎么补办, answer: 去派出所。, department: 公安局}\n"
+        "  - {id: B, question: 户口本丢了怎么办, similar_questions: ['身份证丢了，怎么补办？'], answer: 去派出所。,"
+        " department: 公安局}\n", encoding="utf-8")
+    with pytest.raises(KBValidationError) as error:
+        load_source(tmp_path)
+    assert "also a question of 'A'" in str(error.value)
