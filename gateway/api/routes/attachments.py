@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic_core import PydanticCustomError
+from sqlalchemy.orm import Session
 
 from gateway.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, TzDep, require_roles
 from gateway.api.routes.orders import ATTACHMENT_DOWNLOAD_ROLES, _ORDER_NOT_FOUND, _errors
@@ -106,7 +107,7 @@ def upload_attachment(
     return to_out(upload.attachment, tz, downloadable=may_download(principal))
 
 
-def _visible(session: SessionDep, principal: Principal, attachment_id: str) -> tuple[StoredAttachment, Order | None]:
+def _visible(session: Session, principal: Principal, attachment_id: str) -> tuple[StoredAttachment, Order | None]:
     """The attachment if this caller may see it (404 otherwise, so ids cannot be probed)."""
     row = session.get(StoredAttachment, attachment_id) if attachment_id.startswith("att_") else None
     if row is None:
