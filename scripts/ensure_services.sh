@@ -37,6 +37,8 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd dovecot-lmtpd)
+# a CJK font, so browser screenshots show Chinese instead of empty boxes
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test peers: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then
