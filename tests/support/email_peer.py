@@ -70,8 +70,7 @@ class MailPeer:
 
     @classmethod
     def start(cls) -> "MailPeer":
-        root = ROOT / "var" / "test-mail" / uuid.uuid4().hex[:8]
-        return cls(MailServer.start(root))
+        return cls(MailServer.start_private())
 
     start_error: Optional[str] = None
 
@@ -115,8 +114,7 @@ class MailPeer:
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.stop()
-        self.server.stop()
-        shutil.rmtree(self.server.root, ignore_errors=True)  # mailboxes and queue of this run
+        self.server.stop(remove=True)  # mailboxes and queue of this run
 
     # ------------------------------------------------------------ the citizen
     def citizen(self, name: str = "citizen") -> "Citizen":
@@ -173,7 +171,8 @@ class Citizen:
         imap = imaplib.IMAP4("127.0.0.1", self.peer.server.imap_port)
         try:
             imap.login(self.address, self.password)
-            imap.select("INBOX")
+            if imap.select("INBOX")[0] != "OK":  # nothing delivered yet: created with the first mail
+                return []
             _, data = imap.search(None, "ALL")
             mails = []
             for num in data[0].split():

@@ -19,6 +19,7 @@ import smtplib
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -159,6 +160,15 @@ class MailServer:
     lmtp_port: int
 
     @classmethod
+    def start_private(cls) -> "MailServer":
+        """In a fresh folder under var/test-mail/. Not under pytest's tmp_path: every pytest
+        session (also another one running in parallel) resets /tmp/pytest-of-<user> to 0700,
+        and then the daemons' users (postfix, dovecot, mail) can no longer reach their files."""
+        from tests.support.processes import ROOT
+
+        return cls.start(ROOT / "var" / "test-mail" / uuid.uuid4().hex[:8])
+
+    @classmethod
     def start(cls, root: Path) -> "MailServer":
         if shutil.which("postfix") is None or shutil.which("dovecot") is None:
             raise RuntimeError("postfix and dovecot are not installed (see ../shared/notes/test-peers.md)")
@@ -222,7 +232,13 @@ class MailServer:
         self._run(["postfix", "-c", conf, "start"], "postfix-start.log")
         _wait_port(self.smtp_port)
 
-    def stop(self) -> None:
+    def stop(self, remove: bool = False) -> None:
+        """Stops both daemons; `remove` also deletes the folder (mailboxes, queue, logs)."""
+        self._stop()
+        if remove:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _stop(self) -> None:
         conf = self.root / "postfix" / "conf"
         if (conf / "main.cf").exists():
             subprocess.run(["postfix", "-c", str(conf), "stop"], stdin=subprocess.DEVNULL,
