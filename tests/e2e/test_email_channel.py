@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import time
-import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
 

@@ -15,7 +15,6 @@ import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from tests.support.mailserver import MailServer
