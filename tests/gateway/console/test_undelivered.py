@@ -6,22 +6,24 @@ import json
 import uuid
 
 import pytest
+import redis
 
 from gateway.console import configure_console
-from gateway.console.undelivered import RedisUnavailable, redis_call, undelivered
+from gateway.console.undelivered import RedisUnavailable, undelivered
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS = redis.Redis.from_url(REDIS_URL)
 
 
 @pytest.fixture
 def prefix():
     name = f"test-console-{uuid.uuid4().hex[:8]}:wechat"
     yield name
-    redis_call(REDIS_URL, ("DEL", f"{name}:undelivered"))
+    REDIS.delete(f"{name}:undelivered")
 
 
 def push(prefix: str, **item) -> None:
-    redis_call(REDIS_URL, ("RPUSH", f"{prefix}:undelivered", json.dumps(item, ensure_ascii=False)))
+    REDIS.rpush(f"{prefix}:undelivered", json.dumps(item, ensure_ascii=False))
 
 
 def test_reads_the_list_the_wechat_channel_writes(prefix):
@@ -30,7 +32,7 @@ def test_reads_the_list_the_wechat_channel_writes(prefix):
     items = undelivered(REDIS_URL, prefix)
     assert [i["text"] for i in items] == ["第二条", "您好，我是话务员"]  # latest first
     with pytest.raises(RedisUnavailable):
-        redis_call("redis://127.0.0.1:1/0", ("PING",), timeout=0.5)
+        undelivered("redis://127.0.0.1:1/0", prefix, timeout=0.5)
 
 
 def test_console_lists_them_with_a_chinese_reason(agents, console_app, console_settings, prefix):
