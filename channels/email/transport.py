@@ -61,6 +61,9 @@ class Mailbox:
         return bool(self.client and self.client.has_capability("IDLE"))
 
     async def unseen_uids(self) -> List[int]:
+        # A NOOP first makes the server look at the mailbox again: without it Dovecot's
+        # first SEARCH after a delivery may not list the new mail yet (seen when polling).
+        await self.client.noop()
         response = await self.client.uid_search("UNSEEN")
         if response.result != "OK":
             raise MailboxError(f"IMAP search failed: {_text(response.lines)}")

@@ -266,3 +266,30 @@ async def test_polling_when_idle_is_off(server, tmp_path):
         stop.set()
         await asyncio.wait_for(task, timeout=30)
         await worker.http.aclose()
+
+
+async def test_one_search_on_an_open_connection_sees_a_new_mail(server):
+    """Polling finds a mail at the first look after its delivery, not the second."""
+    from channels.email.transport import Mailbox
+
+    settings = replace(Settings(), imap_host="127.0.0.1", imap_port=server.imap_port, imap_tls="none",
+                       imap_user=HOTLINE, imap_password="pw")
+    _imap_clear(server)
+    mailbox = Mailbox(settings)
+    await mailbox.connect()
+    try:
+        assert await mailbox.unseen_uids() == []
+        server.send(mail_from(citizen(server)))
+
+        def delivered() -> bool:  # seen by another connection: Postfix and Dovecot are done
+            imap = imaplib.IMAP4("127.0.0.1", server.imap_port)
+            imap.login(HOTLINE, "pw")
+            imap.select("INBOX")
+            _, data = imap.search(None, "UNSEEN")
+            imap.logout()
+            return bool(data[0].split())
+
+        await wait_for(delivered)
+        assert len(await mailbox.unseen_uids()) == 1
+    finally:
+        await mailbox.close()
