@@ -18,27 +18,19 @@ complaint, arrived.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import secrets
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Dict, List, Optional
 
-from bench.rest_channel import percentile
+from bench.common import machine, load_average, percentile, write_report
 from tests.support import processes
 from tests.support.email_peer import Citizen, MailPeer
 
 COMPLAINT = "我要投诉，商州区北新街的烧烤店每天晚上油烟和噪音扰民，一直吵到凌晨两点，希望相关部门管一管。"
 REPLY_TIMEOUT_S = 300.0
-
-
-def load_average() -> list:
-    """`uptime`'s 1-, 5- and 15-minute load averages (the machine may be shared)."""
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def landed_at(peer: MailPeer, citizen: Citizen) -> Optional[float]:
@@ -151,7 +143,7 @@ def main() -> None:
         load_before = load_average()
         results = [run_mode(peer, worker_env, mode, args) for mode in args.modes.split(",")]
         report = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()} ({platform.platform()})",
+            "machine": machine(),
             "load_average_before": load_before,
             "load_average_after": load_average(),
             "mail_server": "Postfix + Dovecot (LMTP, IMAP) on loopback",
@@ -162,9 +154,7 @@ def main() -> None:
             if proc is not None:
                 proc.stop()
         peer.stop()
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    write_report(args.out, report)
 
 
 if __name__ == "__main__":

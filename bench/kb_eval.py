@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import shutil
 import statistics
 import sys
@@ -30,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 import kb_index  # noqa: E402,F401  (thread settings)
-from kb_index.index import DEFAULT_THRESHOLDS, Hit, KBIndex, build, decide  # noqa: E402
+from kb_index.index import DEFAULT_THRESHOLDS, KBIndex, build, decide  # noqa: E402
 
 BENCH = ROOT / "bench" / "kb"
 
@@ -256,7 +255,6 @@ def main() -> int:
     report = {"queries": len(answerable), "unanswerable": len(unanswerable)}
 
     shutil.rmtree(args.index_dir, ignore_errors=True)
-    rss0 = rss_mb()
     build_report = build(ROOT / "kb_index" / "sample_kb", args.index_dir)
     report["sample_build"] = {**build_report.as_dict(), "rss_mb_after": round(rss_mb(), 1),
                               "embed_vectors_per_s": round(build_report.embedded / build_report.seconds, 1)}

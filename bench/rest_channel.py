@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import secrets
-import statistics
 import tempfile
 import time
 import uuid
@@ -20,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import machine, percentile, write_report
 from tests.support import processes
 
 # one conversation: a help request that runs the whole order form and submits
@@ -50,13 +47,6 @@ def rss_mb(pid: int) -> float:
         except OSError:
             pass
     return total / 1024
-
-
-def percentile(values, q):
-    values = sorted(values)
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 async def conversation(client: httpx.AsyncClient, url: str, turns: int, latencies: list) -> None:
@@ -108,7 +98,7 @@ def main() -> None:
         asyncio.run(load(url, 1, 3, args.turns))  # warm-up
         results = [asyncio.run(load(url, c, max(5, c * 2), args.turns)) for c in (1, 10, 50)]
         report = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()} ({platform.platform()})",
+            "machine": machine(),
             "rasa_start_s": round(start_s, 1),
             "rasa_rss_mb": round(rss_mb(rasa.popen.pid), 0),
             "action_server_rss_mb": round(rss_mb(actions.popen.pid), 0),
@@ -118,9 +108,7 @@ def main() -> None:
     finally:
         for proc in (rasa, actions, gateway):
             proc.stop()
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    write_report(args.out, report)
 
 
 if __name__ == "__main__":

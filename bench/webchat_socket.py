@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import secrets
 import tempfile
 import time
-from pathlib import Path
 from typing import Any, Dict, List
 
 import socketio
 
-from bench.rest_channel import SCRIPT, percentile
+from bench.rest_channel import SCRIPT
+from bench.common import machine, load_average, percentile, write_report
 from tests.support import processes
 
 ORIGIN = "http://127.0.0.1:8000"
@@ -34,11 +31,6 @@ TURN_TIMEOUT_S = 60.0
 # python-engineio's client gives up a polling POST after 5 s by default and then drops the
 # connection; a browser's socket.io-client has no such limit, so the benchmark waits longer
 REQUEST_TIMEOUT_S = 30.0
-
-
-def load_average() -> list:
-    """`uptime`'s 1-, 5- and 15-minute load averages (the machine may be shared)."""
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 class Citizen:
@@ -165,7 +157,7 @@ def main() -> None:
         results = [asyncio.run(load(rasa.url, c, max(5, c * 2), args.turns))
                    for c in (int(x) for x in args.levels.split(","))]
         report = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()} ({platform.platform()})",
+            "machine": machine(),
             "load_average_before": load_before,
             "load_average_after": load_average(),
             "transport": "polling (python-socketio AsyncClient)",
@@ -175,9 +167,7 @@ def main() -> None:
     finally:
         for proc in (rasa, actions, gateway):
             proc.stop()
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    write_report(args.out, report)
 
 
 if __name__ == "__main__":

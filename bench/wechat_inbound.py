@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import secrets
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import xmltodict
 
-from bench.rest_channel import SCRIPT, percentile
+from bench.rest_channel import SCRIPT
 from tests.channels.wechat.wechat_peers import AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, WeChatServer
+from bench.common import machine, percentile, write_report
 from tests.support import processes
 
 
@@ -87,7 +84,7 @@ def main() -> None:
         results = [asyncio.run(load(wechat, c, max(5, c * 2), args.turns))
                    for c in (int(x) for x in args.levels.split(","))]
         report = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()} ({platform.platform()})",
+            "machine": machine(),
             "reply_budget_s": 4.0,
             "customer_service_messages_sent": len(api.sent),
             "load": results,
@@ -96,9 +93,7 @@ def main() -> None:
         for proc in (rasa, actions, gateway):
             proc.stop()
         api.close()
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    write_report(args.out, report)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import threading
-from typing import Dict, List, Protocol, Sequence
+from typing import Dict, Protocol, Sequence
 
 import numpy as np
 

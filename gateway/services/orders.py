@@ -100,9 +100,9 @@ def request_hash(payload: OrderCreate) -> str:
 
 def order_snapshot(order: Order) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for column in Order.__table__.columns:
-        value = getattr(order, column.key)
-        data[column.key] = value.isoformat() if isinstance(value, dt.datetime) else value
+    for col in Order.__table__.columns:
+        value = getattr(order, col.key)
+        data[col.key] = value.isoformat() if isinstance(value, dt.datetime) else value
     return data
 
 

@@ -20,7 +20,6 @@ REPORT = ROOT / "var" / "test-results" / "nlu_quality.json"
 
 
 def _macro_f1(pairs):
-    labels = {gold for gold, _ in pairs} | {pred for _, pred in pairs}
     tp, fp, fn = Counter(), Counter(), Counter()
     for gold, pred in pairs:
         if gold == pred:

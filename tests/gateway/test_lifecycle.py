@@ -338,7 +338,7 @@ def test_return_request_needs_reason_and_legal_basis(world):
         body = {k: v for k, v in RETURN_REQUEST.items() if k != missing}
         response = world.event(SHANGZHOU, order_no, **body)
         assert response.status_code == 422
-        assert f"缺少必填字段" in response.json()["detail"] and missing in response.json()["detail"]
+        assert "缺少必填字段" in response.json()["detail"] and missing in response.json()["detail"]
 
 
 # -- extensions (第十六条) ----------------------------------------------------------------------

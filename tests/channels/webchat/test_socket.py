@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any, Dict, List
+from typing import Any, List
 
 import httpx
 import pytest
