@@ -180,9 +180,8 @@ def test_idempotent_replay_keeps_the_links(call):
     assert [f["id"] for f in second.json()["attachment_files"]] == [att]
 
 
-def test_concurrent_orders_cannot_share_an_attachment(call, backend):
-    if backend == "sqlite":
-        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite serialises writers: no race
+def test_concurrent_orders_cannot_share_an_attachment(call):
     att = upload(call, PNG).json()["id"]
     results: list[int] = []
 
