@@ -29,3 +29,19 @@ def write_report(out: str, report: Dict[str, Any]) -> None:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
     print(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+async def run_conversations(concurrency: int, conversations: int, conversation) -> float:
+    """Runs `conversation()` `conversations` times, at most `concurrency` at once; seconds taken."""
+    import asyncio
+    import time
+
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one():
+        async with sem:
+            await conversation()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(conversations)))
+    return time.perf_counter() - start

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import machine, percentile, write_report
+from bench.common import machine, percentile, run_conversations, write_report
 from tests.support import processes
 
 # one conversation: a help request that runs the whole order form and submits
@@ -62,15 +62,8 @@ async def load(url: str, concurrency: int, conversations: int, turns: int) -> di
     latencies: list = []
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        sem = asyncio.Semaphore(concurrency)
-
-        async def one():
-            async with sem:
-                await conversation(client, url, turns, latencies)
-
-        start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(conversations)))
-        elapsed = time.perf_counter() - start
+        elapsed = await run_conversations(concurrency, conversations,
+                                          lambda: conversation(client, url, turns, latencies))
     return {
         "concurrency": concurrency,
         "messages": len(latencies),

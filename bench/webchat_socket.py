@@ -23,7 +23,7 @@ from typing import Any, Dict, List
 import socketio
 
 from bench.rest_channel import SCRIPT
-from bench.common import machine, load_average, percentile, write_report
+from bench.common import load_average, machine, percentile, run_conversations, write_report
 from tests.support import processes
 
 ORIGIN = "http://127.0.0.1:8000"
@@ -114,15 +114,7 @@ async def conversation(url: str, turns: int, stats: Dict[str, Any]) -> None:
 
 async def load(url: str, concurrency: int, conversations: int, turns: int) -> dict:
     stats: Dict[str, Any] = {"latencies": [], "errors": [], "dropped": 0}
-    sem = asyncio.Semaphore(concurrency)
-
-    async def one():
-        async with sem:
-            await conversation(url, turns, stats)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(conversations)))
-    elapsed = time.perf_counter() - start
+    elapsed = await run_conversations(concurrency, conversations, lambda: conversation(url, turns, stats))
     lat = stats["latencies"]
     return {
         "concurrency": concurrency,

@@ -21,7 +21,7 @@ import xmltodict
 
 from bench.rest_channel import SCRIPT
 from tests.channels.wechat.wechat_peers import AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, WeChatServer
-from bench.common import machine, percentile, write_report
+from bench.common import machine, percentile, run_conversations, write_report
 from tests.support import processes
 
 
@@ -42,15 +42,8 @@ async def conversation(client: httpx.AsyncClient, wechat: WeChatServer, turns: i
 async def load(wechat: WeChatServer, concurrency: int, conversations: int, turns: int) -> dict:
     stats = {"latencies": [], "passive": 0, "async": 0}
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
-        sem = asyncio.Semaphore(concurrency)
-
-        async def one():
-            async with sem:
-                await conversation(client, wechat, turns, stats)
-
-        start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(conversations)))
-        elapsed = time.perf_counter() - start
+        elapsed = await run_conversations(concurrency, conversations,
+                                          lambda: conversation(client, wechat, turns, stats))
     n = len(stats["latencies"])
     return {
         "concurrency": concurrency,
