@@ -53,13 +53,16 @@ class Bot:
         return [] if self.silent else [{"text": f"收到：{text}"}]
 
 
-@pytest.fixture
-async def rig(server, tmp_path):
-    settings = replace(
+def worker_settings(server, store_path, **overrides) -> Settings:
+    """The worker on the test mail server's hotline mailbox; the gateway is unreachable."""
+    return replace(
         Settings(), imap_host="127.0.0.1", imap_port=server.imap_port, imap_tls="none", imap_user=HOTLINE,
         imap_password="pw", smtp_host="127.0.0.1", smtp_port=server.smtp_port, smtp_tls="none", address=HOTLINE,
-        channel_token="t", store_path=str(tmp_path / "state.db"), retry_s=0.3, idle_timeout_s=10,
-        gateway_url="http://127.0.0.1:9", gateway_token="")
+        channel_token="t", store_path=str(store_path), retry_s=0.3, gateway_url="http://127.0.0.1:9", **overrides)
+
+
+def worker_with_scripted_bot(settings: Settings):
+    """A worker whose Rasa is the real MailHandler in front of the scripted Bot."""
     store = st.SQLiteStore(settings.store_path)
     handler = MailHandler(settings, store)
     bot = Bot()
@@ -69,6 +72,13 @@ async def rig(server, tmp_path):
         return httpx.Response(outcome.http_status, json=outcome.as_json())
 
     worker = Worker(settings, store, http=httpx.AsyncClient(transport=httpx.MockTransport(rasa)))
+    return worker, handler, bot, store
+
+
+@pytest.fixture
+async def rig(server, tmp_path):
+    settings = worker_settings(server, tmp_path / "state.db", idle_timeout_s=10, gateway_token="")
+    worker, handler, bot, store = worker_with_scripted_bot(settings)
     # the hotline mailbox starts empty for every test
     _imap_clear(server)
     stop = asyncio.Event()
@@ -239,21 +249,9 @@ async def test_empty_mail_gets_a_chinese_hint_without_the_bot(rig):
 
 
 async def test_polling_when_idle_is_off(server, tmp_path):
-    settings = replace(
-        Settings(), imap_host="127.0.0.1", imap_port=server.imap_port, imap_tls="none", imap_user=HOTLINE,
-        imap_password="pw", smtp_host="127.0.0.1", smtp_port=server.smtp_port, smtp_tls="none", address=HOTLINE,
-        channel_token="t", store_path=str(tmp_path / "poll.db"), retry_s=0.3, use_idle=False, poll_interval_s=1,
-        gateway_url="http://127.0.0.1:9")
-    store = st.SQLiteStore(settings.store_path)
-    handler = MailHandler(settings, store)
-    bot = Bot()
-
-    async def rasa(request: httpx.Request) -> httpx.Response:
-        outcome = await handler.handle(json.loads(request.content), bot)
-        return httpx.Response(outcome.http_status, json=outcome.as_json())
-
+    settings = worker_settings(server, tmp_path / "poll.db", use_idle=False, poll_interval_s=1)
     _imap_clear(server)
-    worker = Worker(settings, store, http=httpx.AsyncClient(transport=httpx.MockTransport(rasa)))
+    worker, _, _, _ = worker_with_scripted_bot(settings)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
