@@ -28,6 +28,15 @@ class Widget:
         self.stack = stack
         self.log = ConsoleLog(page)
 
+    @classmethod
+    def started(cls, context, stack) -> "Widget":
+        """The demo page with the panel open, the privacy notice accepted and the socket up."""
+        widget = cls(context.pages[0] if context.pages else context.new_page(), stack).open_portal()
+        widget.open()
+        widget.accept_privacy()
+        widget.wait_connected()
+        return widget
+
     # -- page
     def open_portal(self) -> "Widget":
         self.page.goto(self.stack.gateway.url + "/")
@@ -144,19 +153,11 @@ def test_full_conversation_in_the_widget_becomes_a_stored_order_and_survives_a_r
 
 def test_an_agent_message_reaches_the_open_page_and_the_history(stack, desktop):
     """The takeover contract: Rasa's tracker-events API with output_channel=latest."""
-    page = desktop.pages[0] if desktop.pages else desktop.new_page()
-    widget = Widget(page, stack).open_portal()
-    widget.open()
-    widget.accept_privacy()
-    widget.wait_connected()
+    widget = Widget.started(desktop, stack)
+    page = widget.page
     widget.say("你好")
     session_id = widget.session_id
-    response = httpx.post(
-        f"{stack.rasa.url}/conversations/{session_id}/tracker/events",
-        params={"execute_side_effects": "true", "output_channel": "latest", "token": stack.rasa_token},
-        json={"event": "bot", "text": "您好，我是人工客服王芳，<b>正在</b>为您处理。", "metadata": {"agent": "王芳"}},
-        timeout=30)
-    assert response.status_code == 200, response.text
+    _agent_says(stack, session_id, "您好，我是人工客服王芳，<b>正在</b>为您处理。")
     page.wait_for_selector(".hlw-log [data-from=agent]")
     assert widget.texts("agent") == ["您好，我是人工客服王芳，<b>正在</b>为您处理。"]
     assert "王芳" in page.inner_text(".hlw-log [data-from=agent] .hlw-who")
@@ -185,11 +186,8 @@ def _agent_says(stack, session_id: str, text: str) -> None:
 
 
 def test_xss_payload_is_shown_as_text_and_runs_nothing(stack, desktop):
-    page = desktop.pages[0] if desktop.pages else desktop.new_page()
-    widget = Widget(page, stack).open_portal()
-    widget.open()
-    widget.accept_privacy()
-    widget.wait_connected()
+    widget = Widget.started(desktop, stack)
+    page = widget.page
     widget.say(XSS)
     assert XSS in widget.texts("citizen")
     assert page.locator(".hlw-log img, .hlw-log script").count() == 0
@@ -204,11 +202,8 @@ def test_xss_payload_is_shown_as_text_and_runs_nothing(stack, desktop):
 
 
 def test_oversized_and_empty_messages_get_a_clear_chinese_error(stack, desktop):
-    page = desktop.pages[0] if desktop.pages else desktop.new_page()
-    widget = Widget(page, stack).open_portal()
-    widget.open()
-    widget.accept_privacy()
-    widget.wait_connected()
+    widget = Widget.started(desktop, stack)
+    page = widget.page
     page.keyboard.press("Enter")  # empty
     assert "不能为空" in page.inner_text(".hlw-error")
     # the input stops at 2000 characters; a page script going around it is refused by the server
@@ -296,11 +291,8 @@ def test_keyboard_only_use_and_screen_reader_markup(stack, desktop):
 
 def test_the_widget_reconnects_after_the_rasa_server_comes_back(stack, desktop):
     """Runs last: it restarts the stack's Rasa server."""
-    page = desktop.pages[0] if desktop.pages else desktop.new_page()
-    widget = Widget(page, stack).open_portal()
-    widget.open()
-    widget.accept_privacy()
-    widget.wait_connected()
+    widget = Widget.started(desktop, stack)
+    page = widget.page
     widget.say("你好")
     session_id = widget.session_id
     stack.crash_rasa()
