@@ -5,7 +5,6 @@ citizen reads the answers in their own IMAP inbox."""
 from __future__ import annotations
 
 import base64
-import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -14,6 +13,7 @@ import redis
 
 from channels.email.threads import sender_id_for, thread_id_for
 from tests.support.email_peer import HOTLINE, MailPeer, text_of
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -40,16 +40,6 @@ def _state(stack, message_id: str):
         return value.decode() if value else None
     finally:
         r.close()
-
-
-def _wait(predicate, timeout: float = 90, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _why(mail):
@@ -126,23 +116,23 @@ def test_mail_sent_while_the_worker_is_down_is_answered_when_it_returns(stack, m
     mail.worker.stop()
     citizen = mail.citizen("down")
     sent = citizen.send(citizen.new_mail("咨询", "镇安县的公积金怎么提取？需要带什么材料？"))
-    _wait(lambda: _delivered(mail, sent["Message-ID"]), what="delivery to the hotline mailbox")
+    wait_until(lambda: _delivered(mail, sent["Message-ID"]), what="delivery to the hotline mailbox")
     assert citizen.inbox() == []
     mail.start_worker(mail.env)
     [reply] = citizen.wait_for_mails(1, check=_why(mail))
     assert reply["In-Reply-To"] == sent["Message-ID"]
-    _wait(lambda: mail.is_seen(sent["Message-ID"]), what="the mail marked seen")
+    wait_until(lambda: mail.is_seen(sent["Message-ID"]), what="the mail marked seen")
 
 
 def test_worker_killed_mid_handling_answers_once(stack, mail):
     citizen = mail.citizen("kill")
     sent = citizen.send(citizen.new_mail("投诉", COMPLAINT))
     # the worker has handed the mail over: kill it as a crash would, while Rasa is still answering
-    _wait(lambda: _state(stack, sent["Message-ID"]) in ("handling", "answered", "done"), what="the mail claimed")
+    wait_until(lambda: _state(stack, sent["Message-ID"]) in ("handling", "answered", "done"), what="the mail claimed")
     mail.worker.kill()
     mail.start_worker(mail.env)
     citizen.wait_for_mails(1, check=_why(mail))
-    _wait(lambda: mail.is_seen(sent["Message-ID"]), what="the mail marked seen")
+    wait_until(lambda: mail.is_seen(sent["Message-ID"]), what="the mail marked seen")
     # a later mail in another thread is answered too, so the worker is past the first one
     other = mail.citizen("after")
     other.send(other.new_mail("表扬", "表扬商州区政务大厅的工作人员，服务特别耐心。"))
@@ -180,8 +170,8 @@ def test_robots_are_not_answered(stack, mail, kind):
         msg.set_type("multipart/report")
         msg.set_param("report-type", "delivery-status")
     robot.send(msg)
-    _wait(lambda: _state(stack, msg["Message-ID"]) == "ignored", what=f"{kind} ignored")
-    _wait(lambda: mail.is_seen(msg["Message-ID"]), what=f"{kind} marked seen")
+    wait_until(lambda: _state(stack, msg["Message-ID"]) == "ignored", what=f"{kind} ignored")
+    wait_until(lambda: mail.is_seen(msg["Message-ID"]), what=f"{kind} marked seen")
     # a citizen mail sent after it is answered, so the robot's would have been by now
     citizen = mail.citizen("after-" + kind)
     citizen.send(citizen.new_mail("咨询", "请问商洛市社保卡在哪里办理？"))

@@ -3,7 +3,6 @@ Postfix + Dovecot, the email worker as its own process); the agent's messages an
 hand-back notice arrive as replies in the same thread; nothing is sent while the agent holds it."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -11,18 +10,9 @@ from channels.email.threads import sender_id_for, thread_id_for
 from tests.e2e.test_email_channel import _why, mail  # noqa: F401 - the worker fixture
 from tests.e2e.test_takeover import AGENT, AGENT_PASSWORD, ConsoleUser, add_agent, tracker_events
 from tests.support.email_peer import text_of
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def _wait(predicate, what: str, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_takeover_over_email(stack, mail):  # noqa: F811
@@ -39,7 +29,7 @@ def test_takeover_over_email(stack, mail):  # noqa: F811
     assert agent.post("takeover", sender_id=sender).status_code == 200
     # the citizen writes again while held: the agent sees it, the bot sends nothing
     citizen.send(citizen.new_mail("", "商州区北新街12号，已经停水两天了。", reply_to=answer))
-    _wait(lambda: any("北新街12号" in t["text"] for t in agent.get("conversation", sender_id=sender)["turns"]),
+    wait_until(lambda: any("北新街12号" in t["text"] for t in agent.get("conversation", sender_id=sender)["turns"]),
           "the held mail in the console")
 
     assert agent.post("reply", sender_id=sender, text="您好，我是话务员王芳，已经为您联系供水公司。").status_code == 200
