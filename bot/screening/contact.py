@@ -1,23 +1,38 @@
-"""Phone numbers, resident ID numbers and masking (standard library only).
+"""Phone numbers (libphonenumber), resident ID numbers and masking.
 
-Canonical phone forms returned by :func:`normalize_phone` / :func:`find_phone`:
+Phone numbers are parsed and validated with ``phonenumbers`` (Google's libphonenumber
+metadata for China), never with hand-written digit patterns.  Canonical forms returned by
+:func:`normalize_phone`, :func:`find_phone` and :func:`find_phones`:
 
-* mobile: ``13912345678`` (11 digits, ``1[3-9]``; +86 / 0086 prefixes dropped)
-* landline: ``0914-2312345`` (area code, dash, 7–8 digit number).  Area codes 010 and
-  02x are three digits with an 8-digit number; others are four digits.
-* a bare 7–8 digit local number is taken as Shangluo's (area code 0914).
+* mobile: ``13912345678`` (11 digits; ``+86`` / ``0086`` / ``86`` prefixes dropped)
+* landline: ``09142312345`` – area code with its leading 0, then the number, no separator
+  (``02988886666`` for Xi'an).  A bare 7-digit local number is taken as Shangluo's (0914)
+  when it is valid there (Shangluo's numbers have 7 digits, so 8 bare digits are not).
+
+Accepted: dashes, spaces, dots and brackets between digit groups (``139-9140-5566``,
+``138 9145 6721``, ``(0914)2312345``), ``+86`` / ``0086``, full-width digits, and Chinese
+digit words in runs of at least 7 (``幺三九…``).  Never a phone: service and emergency
+numbers (``12345``, ``110``), house numbers (``12号``), order and ID numbers (digits inside
+a longer run), dates, and amounts (a number followed by 元/块/万 …).  A local number
+without area code is found in free text only after a phone word (电话, 手机, 座机, 打 …).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import List, Optional, Tuple
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
 
 __all__ = [
     "SHANGLUO_AREA_CODE",
+    "PhoneMention",
     "normalize_phone",
     "find_phone",
+    "find_phones",
     "is_valid_id_number",
     "mask_phone",
     "mask_name",
@@ -25,87 +40,136 @@ __all__ = [
 ]
 
 SHANGLUO_AREA_CODE = "0914"
+MOBILE = "mobile"
+LANDLINE = "landline"
 
-_THREE_DIGIT_AREA = re.compile(r"^(?:010|02\d)")
-_SEPARATORS = re.compile(r"[\s\-－—–_.·()（）\[\]]+")
+
+@dataclass(frozen=True)
+class PhoneMention:
+    """A phone number in a text: ``start``/``end`` offsets, ``normalized`` digits, ``kind``."""
+
+    start: int
+    end: int
+    normalized: str
+    kind: str  # "mobile" | "landline"
 
 
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def _landline(digits: str) -> Optional[str]:
-    """``digits`` is all digits and starts with 0: split area code / number or None."""
-    if _THREE_DIGIT_AREA.match(digits):
-        code, number = digits[:3], digits[3:]
-        if len(number) == 8 and number[0] in "23456789":
-            return f"{code}-{number}"
+_DIGIT_WORDS = {"零": "0", "〇": "0", "○": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3",
+                "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_DIGIT_WORD_RUN = re.compile(f"[{''.join(_DIGIT_WORDS)}]{{7,}}")
+
+
+def _prepare(text: str) -> str:
+    """Same-length text for the matcher: full-width forms folded, digit-word runs → digits."""
+    folded = "".join(c if len(n) != 1 else n for c, n in ((c, _nfkc(c)) for c in text))
+    return _DIGIT_WORD_RUN.sub(lambda m: "".join(_DIGIT_WORDS[c] for c in m.group(0)), folded)
+
+
+def _canonical(number: "phonenumbers.PhoneNumber") -> Optional[Tuple[str, str]]:
+    """(normalized, kind) for a valid Chinese mobile or landline number, else None."""
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
         return None
-    code, number = digits[:4], digits[4:]
-    if code[1] == "0" or len(number) not in (7, 8) or number[0] not in "23456789":
+    national = phonenumbers.national_significant_number(number)
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.MOBILE or (kind == PhoneNumberType.FIXED_LINE_OR_MOBILE and national[0] == "1"):
+        return national, MOBILE
+    if kind not in (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return None  # toll-free 400/800, VoIP, pagers …: not a citizen's contact number
+    area = phonenumbers.length_of_geographical_area_code(number)
+    if not area or national[area] in "01":  # local numbers never start with 0 or 1
         return None
-    return f"{code}-{number}"
+    return "0" + national, LANDLINE
+
+
+def _parse(digits: str) -> Optional[Tuple[str, str]]:
+    try:
+        return _canonical(phonenumbers.parse(digits, "CN"))
+    except phonenumbers.NumberParseException:
+        return None
+
+
+_SEPARATORS = re.compile(r"[\s\-－—–_.·()（）\[\]]+")
+_COUNTRY_PREFIX = re.compile(r"^(?:\+86|0086|\+?86(?=1[3-9]\d{9}$))")
 
 
 def normalize_phone(text: str) -> Optional[str]:
-    """Canonical phone when ``text`` is a phone number (separators tolerated), else None.
+    """Canonical phone when ``text`` (the whole answer) is a phone number, else None.
 
-    >>> normalize_phone("139 1234 5678")
-    '13912345678'
+    >>> normalize_phone("139-9140-5566")
+    '13991405566'
     >>> normalize_phone("0914-2312345")
-    '0914-2312345'
+    '09142312345'
     >>> normalize_phone("2312345")
-    '0914-2312345'
+    '09142312345'
+    >>> normalize_phone("12345") is None
+    True
     """
     if not text or not isinstance(text, str):
         return None
-    raw = _SEPARATORS.sub("", _nfkc(text).strip())
-    raw = re.sub(r"^(?:\+86|0086|\+?86(?=1[3-9]\d{9}$))", "", raw)
-    if not raw.isdigit() or not raw.isascii():
+    raw = _SEPARATORS.sub("", _prepare(text).strip())
+    raw = _COUNTRY_PREFIX.sub("", raw)
+    if not raw.isdigit() or not raw.isascii() or not 7 <= len(raw) <= 12:
         return None
-    if re.fullmatch(r"1[3-9]\d{9}", raw):
-        return raw
-    if re.fullmatch(r"0\d{9,11}", raw):
-        return _landline(raw)
-    if re.fullmatch(r"[2-9]\d{6,7}", raw):
-        return f"{SHANGLUO_AREA_CODE}-{raw}"
+    if raw[0] == "1":
+        found = _parse(raw) if len(raw) == 11 else None
+        return found[0] if found and found[1] == MOBILE else None
+    if raw[0] == "0":
+        found = _parse(raw)
+        return found[0] if found and found[1] == LANDLINE else None
+    if len(raw) == 7:
+        found = _parse(SHANGLUO_AREA_CODE + raw)
+        return found[0] if found else None
     return None
 
 
-_MOBILE_IN_TEXT = re.compile(r"(?<![\d])(?:(?:\+|00)?86[\s\-]?)?(1[3-9]\d(?:[\s\-]?\d){8})(?![\d])")
-_LANDLINE_IN_TEXT = re.compile(r"(?<![\d])[(（]?(0\d{2,3})[)）]?[\s\-]?(\d{7,8})(?![\d])")
-_LOCAL_IN_TEXT = re.compile(
-    r"(?:电话|手机|号码|座机|固话|联系方式|联系|拨打|打|号)[^\d]{0,6}?(?<![\d])([2-9]\d{6,7})(?![\d])"
+# amounts, counts and house numbers right after the digits
+_UNIT_AFTER = re.compile(r"^\s*(?:元|块|圆|万|亿|千|百|角|毛|%|％|米|公里|斤|公斤|吨|个|次|人|户|平|号|年|月|日|天|岁|台|辆|件|笔)")
+_CURRENCY_BEFORE = re.compile(r"(?:[¥￥$]|人民币|金额|价格|价钱|收费|罚款|欠款|工资)\s*[:：]?\s*$")
+_LOCAL_CUE = re.compile(
+    r"(?:电话|手机|号码|座机|固话|联系方式|联系|拨打|打|号)[^\d]{0,6}?(?<![\d])([2-9]\d{6})(?![\d])"
 )
 
 
-def find_phone(text: str) -> Optional[str]:
-    """First phone number in free text (canonical form), else None.
+def _plausible(text: str, start: int, end: int) -> bool:
+    before, after = text[max(0, start - 1):start], text[end:end + 1]
+    if before.isalnum() and before.isascii() or after.isalnum() and after.isascii():
+        return False  # inside an order number or a longer digit / letter run
+    return not _UNIT_AFTER.match(text[end:end + 4]) and not _CURRENCY_BEFORE.search(text[max(0, start - 6):start])
 
-    Mobiles and landlines with an area code are found anywhere (not inside longer
-    digit runs such as ID or order numbers); a bare 7–8 digit local number only after a
-    phone word (电话, 手机, 号码, 联系, 打 …) so that amounts and dates are not taken.
+
+def find_phones(text: str) -> List[PhoneMention]:
+    """Every phone number in free text, in order, with offsets into ``text``.
+
+    >>> [(p.normalized, p.kind) for p in find_phones("手机139 9140 5566，座机0914-2312345")]
+    [('13991405566', 'mobile'), ('09142312345', 'landline')]
     """
     if not text or not isinstance(text, str):
-        return None
-    norm = _nfkc(text)
-    found = []
-    for m in _MOBILE_IN_TEXT.finditer(norm):
-        phone = normalize_phone(m.group(1))
-        if phone:
-            found.append((m.start(1), phone))
-            break
-    for m in _LANDLINE_IN_TEXT.finditer(norm):
-        phone = _landline(m.group(1) + m.group(2))
-        if phone:
-            found.append((m.start(1), phone))
-            break
-    for m in _LOCAL_IN_TEXT.finditer(norm):
-        found.append((m.start(1), f"{SHANGLUO_AREA_CODE}-{m.group(1)}"))
-        break
-    if not found:
-        return None
-    return min(found)[1]
+        return []
+    prepared = _prepare(text)
+    found: List[PhoneMention] = []
+    for match in phonenumbers.PhoneNumberMatcher(prepared, "CN", leniency=phonenumbers.Leniency.VALID):
+        canonical = _canonical(match.number)
+        if canonical and _plausible(prepared, match.start, match.end):
+            found.append(PhoneMention(match.start, match.end, *canonical))
+    for match in _LOCAL_CUE.finditer(prepared):
+        start, end = match.span(1)
+        if any(p.start <= start < p.end for p in found) or not _plausible(prepared, start, end):
+            continue
+        canonical = _parse(SHANGLUO_AREA_CODE + match.group(1))
+        if canonical:
+            found.append(PhoneMention(start, end, *canonical))
+    found.sort(key=lambda p: p.start)
+    return found
+
+
+def find_phone(text: str) -> Optional[str]:
+    """The first phone number in free text (canonical form), else None."""
+    phones = find_phones(text)
+    return phones[0].normalized if phones else None
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -142,10 +206,11 @@ def mask_phone(phone: str) -> str:
     if not phone:
         return ""
     canonical = normalize_phone(str(phone)) or find_phone(str(phone))
-    if canonical and "-" not in canonical:
+    if canonical and canonical[0] == "1":
         return canonical[:3] + "****" + canonical[-4:]
     if canonical:
-        code, number = canonical.split("-", 1)
+        area = phonenumbers.length_of_geographical_area_code(phonenumbers.parse(canonical, "CN")) + 1
+        code, number = canonical[:area], canonical[area:]
         return f"{code}-" + "*" * (len(number) - 4) + number[-4:]
     digits = [c for c in _nfkc(str(phone)) if c.isdigit()]
     if len(digits) <= 4:

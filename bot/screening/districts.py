@@ -1,47 +1,65 @@
-"""County-level units served by the Shangluo 12345 hotline, and other regions.
+"""County-level units served by the Shangluo 12345 hotline, and places outside Shangluo.
 
 * ``SERVED_DISTRICTS`` – the eight canonical names used by the order gateway.
 * ``normalize_district(text)`` – the text *is* a district name (alias, with or without
   商洛市 / 陕西省 prefix, spaces, full-width, 那边/这边 …) → canonical name or None.
-* ``find_district(text)`` – first served district mentioned anywhere in free text
-  (county aliases and a conservative list of towns / streets) → canonical or None.
-* ``find_other_region(text)`` – the place name when the text locates the matter in
-  another city or province; None otherwise.
+* ``find_district(text)`` – first served district named anywhere in free text → canonical
+  or None; :func:`district_mention` gives the same with its offsets.
+* ``find_other_region(text)`` – the place outside 商洛市 where the text locates the matter
+  (``郑州市惠济区``, ``汉中勉县``, ``西安高新区``); None otherwise.  :func:`other_region_mention`
+  gives it with its offsets.
 * ``region_info(place)`` – (province, city, display name) for a place returned above.
 
-How mentions are found: one alternation of every known name (served aliases, towns,
-neutral names such as 商洛 / 陕西, other regions), longest name first, scanned left to
-right without overlaps.  That makes 丹凤县 win over 凤县 (宝鸡), 上海南站 read as 上海,
-and 西安高新区 read as 西安 rather than our 高新区.  Short or ambiguous names carry
-guards (look-arounds) below.
+How places are found.  Names come from the national gazetteer (China's provinces, cities
+and counties with their short names, :mod:`bot.screening.gazetteer`, from jionlp's data),
+the served aliases and towns below and the towns of 商洛市 in the gazetteer.  The text is
+scanned left to right, longest name first, and a name counts only where Baidu LAC's word
+segmentation (:mod:`bot.screening.lexical`) agrees it is a word: it must start where a word
+starts (or right after another place name inside one place word, as in 汉中勉县) and end
+where a word ends (or inside a LOC/ORG word, as 咸阳市 in 咸阳市上大学).  So 乡镇安排 holds
+no 镇安, 商洛南部 no 洛南, 祝您平安康复 no 安康, 幸福建设路 no 福建.  Short names (jionlp's
+aliases such as 丰台 or 平安, and two-character full names such as 勉县) outside Shangluo
+also need LAC to tag them as a place (LOC/ORG).  A short name followed by 路/街/巷 is a
+street (西安路, 北京路口), and one followed by 小区/花园/饭店 … an estate or a shop named
+after a city (新城小区, 北京饭店).  Consecutive names form one place (北京 + 丰台区), which
+resolves ambiguous counties (长安区: 西安 before 石家庄 when nothing says otherwise; 高新区 or
+城关 alone: ours).  A development zone after another city belongs to it (西安高新区).
 
-How ``find_other_region`` decides that the matter is *there* (kept simple on purpose):
+Where LAC is not available, only full names, served aliases and provinces' short names
+(北京, 河南) are scanned, without the word checks.
 
-1. a mention is ignored when it is only a travel origin / destination or a person's
-   origin: preceded by 从/自/由, followed by 回来/过来/来的/回商洛/到/至/方向/人(not 人民…),
-   or preceded by 去/到/往/至/赴/飞 *and* followed by 的 (去西安的班车);
-2. if no served district (or 商洛 itself) is mentioned, the first remaining other-region
-   mention is returned;
-3. if a served place is mentioned too, the other region is returned only when it is
-   explicitly locative (在/位于/地处 right before it) and no served place is (for a
-   served place 老家/家住/我们… also count).  When both or neither are locative the
-   answer is None: the dialogue asks for the district and a person can redirect.
+How ``find_other_region`` decides that the matter is *there*:
+
+1. a served district, town or local name (商洛, 城关, 市区) that is not a travel origin
+   (商洛到西安) always wins: the answer is None and the dialogue asks for the district;
+2. a mention that is only a travel origin / destination or a person's origin is ignored:
+   preceded by 从/自/由, followed by 回来/过来/来的/回商洛/到/至/方向/人(not 人民…), or
+   preceded by 去/到/往/至/赴/飞 *and* followed by 的 (去西安的班车);
+3. the first remaining place outside Shangluo is returned, as written, from its first
+   name outside 陕西 to the end of the place (陕西宁强县 → 宁强县).  A bare 陕西 is not outside.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from bot.screening.normalize import compact, normalize
+from bot.screening import gazetteer
+from bot.screening.gazetteer import SHAANXI, Division
+from bot.screening.lexical import PLACE_TAGS, Analysis, analysis
+from bot.screening.normalize import compact
 
 __all__ = [
     "SERVED_DISTRICTS",
     "DISTRICT_ALIASES",
     "TOWN_TO_DISTRICT",
+    "SHAANXI",
+    "PlaceMention",
     "normalize_district",
     "find_district",
+    "district_mention",
     "find_other_region",
+    "other_region_mention",
     "region_info",
 ]
 
@@ -105,198 +123,214 @@ TOWN_TO_DISTRICT: Dict[str, str] = {
     "红岩寺镇": ZHASHUI, "曹坪镇": ZHASHUI, "瓦房口镇": ZHASHUI, "牛背梁": ZHASHUI,
 }
 
-# Names that are local but not a single district (they stop other names from matching
-# inside them, e.g. 陕西宁强 must not yield 西宁).
-_NEUTRAL = ("陕西省", "陕西", "商洛市", "商洛", "本市", "市区", "城关街道", "城关镇")
-
-# --------------------------------------------------------------------------- other regions
-SHAANXI = "陕西省"
-
-# Other Shaanxi cities → display name
-_SHAANXI_CITIES: Dict[str, str] = {
-    "西安": "西安市", "宝鸡": "宝鸡市", "咸阳": "咸阳市", "铜川": "铜川市", "渭南": "渭南市",
-    "延安": "延安市", "汉中": "汉中市", "榆林": "榆林市", "安康": "安康市", "杨凌": "杨凌示范区",
-    "西咸新区": "西咸新区",
-}
-# Well-known districts / counties of the other Shaanxi cities → city key above
-_SHAANXI_COUNTIES: Dict[str, str] = {
-    **{n: "西安" for n in ("雁塔区", "大雁塔", "小雁塔", "碑林区", "莲湖区", "未央区", "灞桥区", "长安区", "临潼区", "临潼",
-                           "阎良区", "阎良", "高陵区", "鄠邑区", "户县", "蓝田县", "蓝田", "周至县", "周至", "曲江新区", "浐灞", "新城区")},
-    **{n: "宝鸡" for n in ("渭滨区", "金台区", "陈仓区", "凤翔区", "凤翔", "岐山县", "岐山", "扶风县", "扶风", "眉县", "陇县",
-                           "千阳县", "麟游县", "凤县", "太白县")},
-    **{n: "咸阳" for n in ("秦都区", "渭城区", "兴平市", "兴平", "彬州市", "彬州", "三原县", "三原", "泾阳县", "泾阳", "乾县",
-                           "礼泉县", "礼泉", "永寿县", "长武县", "旬邑县", "旬邑", "淳化县", "武功县")},
-    **{n: "铜川" for n in ("王益区", "印台区", "耀州区", "耀州", "宜君县")},
-    **{n: "渭南" for n in ("临渭区", "华州区", "华州", "华阴市", "华阴", "韩城市", "韩城", "潼关县", "潼关", "大荔县", "大荔",
-                           "蒲城县", "蒲城", "澄城县", "白水县", "合阳县", "合阳", "富平县", "富平")},
-    **{n: "延安" for n in ("宝塔区", "安塞区", "安塞", "延长县", "延川县", "延川", "子长市", "志丹县", "志丹", "吴起县", "吴起",
-                           "甘泉县", "富县", "洛川县", "洛川", "宜川县", "黄龙县", "黄陵县", "黄陵")},
-    **{n: "汉中" for n in ("汉台区", "南郑区", "南郑", "城固县", "城固", "洋县", "西乡县", "勉县", "宁强县", "宁强", "略阳县",
-                           "略阳", "镇巴县", "镇巴", "留坝县", "佛坪县")},
-    **{n: "榆林" for n in ("榆阳区", "横山区", "神木市", "神木", "府谷县", "府谷", "靖边县", "靖边", "定边县", "定边", "绥德县",
-                           "绥德", "米脂县", "米脂", "佳县", "吴堡县", "清涧县", "子洲县")},
-    **{n: "安康" for n in ("汉滨区", "汉阴县", "汉阴", "石泉县", "宁陕县", "宁陕", "紫阳县", "岚皋县", "岚皋", "平利县", "镇坪县",
-                           "旬阳市", "旬阳", "白河县")},
-    **{n: "杨凌" for n in ("杨陵区", "杨凌示范区", "杨凌区")},
-}
-
-# Provinces / autonomous regions / municipalities (short → full)
-_PROVINCES: Dict[str, str] = {
-    "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市", "河北": "河北省", "山西": "山西省",
-    "内蒙古": "内蒙古自治区", "辽宁": "辽宁省", "吉林省": "吉林省", "黑龙江": "黑龙江省", "江苏": "江苏省", "浙江": "浙江省",
-    "安徽": "安徽省", "福建": "福建省", "江西": "江西省", "山东": "山东省", "河南": "河南省", "湖北": "湖北省",
-    "湖南": "湖南省", "广东": "广东省", "广西": "广西壮族自治区", "海南": "海南省", "四川": "四川省", "贵州": "贵州省",
-    "云南": "云南省", "西藏": "西藏自治区", "甘肃": "甘肃省", "青海": "青海省", "宁夏": "宁夏回族自治区",
-    "新疆": "新疆维吾尔自治区", "香港": "香港特别行政区", "澳门": "澳门特别行政区", "台湾": "台湾省",
-}
-# Major or neighbouring cities outside Shaanxi → province key above
-_OTHER_CITIES: Dict[str, str] = {
-    **{n: "河南" for n in ("郑州", "洛阳", "南阳", "三门峡", "卢氏县", "卢氏", "灵宝", "西峡", "淅川", "新乡", "安阳", "许昌",
-                           "信阳", "周口", "商丘", "驻马店", "平顶山", "焦作", "山阳区")},
-    **{n: "湖北" for n in ("武汉", "十堰", "郧西", "郧阳", "竹山", "竹溪", "襄阳", "宜昌", "荆州", "黄石", "孝感")},
-    **{n: "四川" for n in ("成都", "绵阳", "宜宾", "南充", "达州", "广元", "泸州")},
-    **{n: "甘肃" for n in ("兰州", "天水", "庆阳", "平凉", "陇南", "敦煌", "酒泉", "嘉峪关")},
-    **{n: "山西" for n in ("太原", "运城", "临汾", "晋城", "长治")},
-    **{n: "河北" for n in ("石家庄", "保定", "邯郸", "唐山", "廊坊", "沧州")},
-    **{n: "山东" for n in ("济南", "青岛", "烟台", "潍坊", "临沂", "淄博")},
-    **{n: "江苏" for n in ("南京", "苏州", "无锡", "常州", "徐州", "扬州", "南通")},
-    **{n: "浙江" for n in ("杭州", "宁波", "温州", "绍兴", "嘉兴", "台州", "义乌")},
-    **{n: "广东" for n in ("广州", "深圳", "东莞", "佛山", "珠海", "汕头", "惠州")},
-    **{n: "福建" for n in ("福州", "厦门", "泉州", "漳州")},
-    **{n: "安徽" for n in ("合肥", "芜湖", "蚌埠")},
-    **{n: "江西" for n in ("南昌", "九江", "赣州")},
-    **{n: "湖南" for n in ("长沙", "株洲", "岳阳", "常德", "衡阳")},
-    **{n: "贵州" for n in ("贵阳", "遵义")},
-    **{n: "云南" for n in ("昆明", "丽江", "西双版纳")},
-    **{n: "广西" for n in ("南宁", "桂林", "柳州")},
-    **{n: "海南" for n in ("海口", "三亚")},
-    **{n: "宁夏" for n in ("银川",)},
-    **{n: "青海" for n in ("西宁", "格尔木")},
-    **{n: "新疆" for n in ("乌鲁木齐", "喀什", "伊犁")},
-    **{n: "西藏" for n in ("拉萨",)},
-    **{n: "内蒙古" for n in ("呼和浩特", "鄂尔多斯")},
-    **{n: "辽宁" for n in ("沈阳", "大连")},
-    **{n: "吉林省" for n in ("长春", "吉林市")},
-    **{n: "黑龙江" for n in ("哈尔滨",)},
-}
-
-_CITY_FULL_NAMES: Dict[str, str] = {
-    "卢氏": "卢氏县", "西峡": "西峡县", "淅川": "淅川县", "郧西": "郧西县", "竹山": "竹山县", "竹溪": "竹溪县",
-    "郧阳": "郧阳区", "西双版纳": "西双版纳傣族自治州", "伊犁": "伊犁哈萨克自治州", "喀什": "喀什地区",
-}
-
-# Look-around guards for names that are also ordinary words or parts of other names.
-_GUARDS: Dict[str, Tuple[str, str]] = {
-    # name: (negative look-behind alternatives, negative look-ahead alternatives)
-    "山阳": ("", "区|光|坡|面"),
-    "镇安": ("乡|城|村|集|小|该|本|各|全|市", "全|排|置|装|静|定|监|保|顿|稳|居|心|康"),
-    "商丹": ("", ""),
-    "高新区": ("", ""),
-    "安康": ("平|健|祝|福|您|体|泰|寿", "码|吉|快|幸|长寿"),
-    "福建": ("幸", "设"),
-    "河南": ("洛|黄|渭|丹", "岸|边|面|侧"),
-    "河北": ("洛|黄|渭|丹", "岸|边|面|侧"),
-    "湖南": ("", "岸|边|面|侧"),
-    "江西": ("浙", "路|街"),
-    "西藏": ("东", ""),
-    "山西": ("", "路|街"),
-    "广西": ("", "路|街"),
-    "海南": ("上", "路|街"),
-    "江苏": ("", "路|街"),
-    "吉林市": ("", ""),
-    "眉县": ("", ""),
-    "洋县": ("海", ""),
-    "富县": ("首|致", ""),
-    "佳县": ("", ""),
-    "宁强": ("安|康|平", ""),
-    "长春": ("", "路|街|藤|花"),
-    "西宁": ("", "路|街"),
-    "北京": ("", "路|街|烤鸭|时间"),
-    "上海": ("", "路|街"),
-    "天津": ("", "路|街"),
-    "南京": ("", "路|街"),
-    "南宁": ("", "路|街"),
-    "成都": ("", "路|街"),
-    "延安": ("", "路|街"),
-    "汉中": ("", "路|街"),
-    "蓝田": ("", "玉"),
-    "三原": ("", "色|则"),
-    "定边": ("", ""),
-    "神木": ("", "林"),
-    "合阳": ("", ""),
-}
+# Local names that are not a single district, and the province itself.
+_LOCAL_NAMES = ("商洛市", "商洛", "本市", "市区", "城关街道", "城关镇", "城关")
+_PROVINCE_NAMES = ("陕西省", "陕西")
+# gazetteer names that are ordinary words or stand for nothing in particular
+_GAZETTEER_STOP = frozenset({"城区", "郊区", "矿区", "东区", "西区", "南区", "北区", "新区", "开发区", "市辖区",
+                             "市直辖行政区划", "省直辖行政区划", "自治区直辖县级行政区划"})
+_ADMIN_SUFFIX = ("省", "市", "县", "区", "州", "盟", "旗", "镇", "乡", "街道")
+# a development zone named after the city before it (西安高新区, 宝鸡经开区)
+_ZONE_AFTER = re.compile(r"^(?:市)?(?:高新技术产业开发区|经济技术开发区|高新区|经开区|开发区|高新|新区)")
+# a short name before these is a street, not the place (西安路, 北京路口, 长安街)
+_ROAD_AFTER = re.compile(r"^[东西南北中]{0,2}(?:路|街(?!道|办)|大街|大道|巷|胡同|弄)")
+# ... and before these an estate or shop named after a city (新城小区, 北京饭店)
+_ESTATE_AFTER = re.compile(
+    r"^(?:小区|花园|社区|家园|公寓|大厦|广场|市场|饭店|酒店|宾馆|小吃|商场|超市|苑|新村|村|楼|城小区|一号|国际)"
+)
+_SERVED_KIND, _LOCAL_KIND, _PROVINCE_KIND, _OUTSIDE_KIND = "served", "local", "province", "outside"
 
 
 @dataclass(frozen=True)
-class _Place:
+class PlaceMention:
+    """A place named in a text: ``name`` as written (normalised), ``start``/``end`` in the text.
+
+    ``kind`` is ``served`` (``district`` holds the canonical district), ``local`` (商洛,
+    城关 …), ``province`` (陕西) or ``outside`` (``divisions`` holds the candidates).
+    """
+
     name: str
-    kind: str  # "served" | "neutral" | "other"
-    canonical: Optional[str] = None  # served: canonical district
-    province: Optional[str] = None  # other: full province name
-    city: Optional[str] = None  # other: display city (full) or None
-    display: Optional[str] = None  # other: how to name it in a reply
-
-
-def _build_places() -> Dict[str, _Place]:
-    places: Dict[str, _Place] = {}
-
-    def add(place: _Place) -> None:
-        places.setdefault(place.name, place)
-
-    for alias, canon in DISTRICT_ALIASES.items():
-        add(_Place(compact(alias) or alias, "served", canonical=canon))
-    for town, canon in TOWN_TO_DISTRICT.items():
-        add(_Place(town, "served", canonical=canon))
-    for name in _NEUTRAL:
-        add(_Place(name, "neutral"))
-    for key, full in _SHAANXI_CITIES.items():
-        for name in {key, full}:
-            add(_Place(name, "other", province=SHAANXI, city=full, display=full))
-        # 西安高新区 / 西安市高新区 / 宝鸡高新 … are not ours
-        for suffix in ("高新区", "市高新区", "高新", "经开区", "经济技术开发区"):
-            add(_Place(key + suffix, "other", province=SHAANXI, city=full, display=full + suffix.lstrip("市")))
-    for name, city_key in _SHAANXI_COUNTIES.items():
-        city = _SHAANXI_CITIES[city_key]
-        display = name if name.startswith(city_key) else city + name
-        add(_Place(name, "other", province=SHAANXI, city=city, display=display))
-    for key, full in _PROVINCES.items():
-        for name in {key, full}:
-            add(_Place(name, "other", province=full, city=None, display=full))
-    for name, prov_key in _OTHER_CITIES.items():
-        province = _PROVINCES[prov_key]
-        city = _CITY_FULL_NAMES.get(name) or (name if name.endswith(("市", "县", "区")) else name + "市")
-        display = prov_key.rstrip("省") + city
-        add(_Place(name, "other", province=province, city=city, display=display))
-        if not name.endswith(("市", "县", "区")):
-            add(_Place(city, "other", province=province, city=city, display=display))
-    return places
-
-
-_PLACES = _build_places()
-
-
-def _alternative(name: str) -> str:
-    behind, ahead = _GUARDS.get(name, ("", ""))
-    pattern = re.escape(name)
-    if behind:
-        pattern = "".join(f"(?<!{b})" for b in behind.split("|")) + pattern
-    if ahead:
-        pattern += f"(?!{ahead})"
-    return pattern
-
-
-_SCAN_RE = re.compile("|".join(_alternative(n) for n in sorted(_PLACES, key=len, reverse=True)))
-
-
-@dataclass(frozen=True)
-class _Mention:
-    place: _Place
     start: int
     end: int
+    kind: str
+    district: Optional[str] = None
+    divisions: Tuple[Division, ...] = ()
 
 
-def _mentions(norm: str) -> List[_Mention]:
-    return [_Mention(_PLACES[m.group(0)], m.start(), m.end()) for m in _SCAN_RE.finditer(norm)]
+@dataclass(frozen=True)
+class _Hit:
+    name: str
+    start: int  # cleaned offsets
+    end: int
+    kind: str
+    district: Optional[str]
+    divisions: Tuple[Division, ...]
+    short: bool
+    zone: str = ""
+
+
+# --------------------------------------------------------------------------- names
+def _served_names() -> Dict[str, str]:
+    names = {compact(alias) or alias: canon for alias, canon in DISTRICT_ALIASES.items()}
+    for town, canon in TOWN_TO_DISTRICT.items():
+        names.setdefault(town, canon)
+    for town, county in gazetteer.shangluo_towns().items():
+        canon = DISTRICT_ALIASES.get(county)
+        if canon:
+            names.setdefault(town, canon)
+    return names
+
+
+_SERVED_CACHE: Dict[str, str] = {}
+
+
+def _served() -> Dict[str, str]:
+    if not _SERVED_CACHE:
+        _SERVED_CACHE.update(_served_names())
+    return _SERVED_CACHE
+
+
+def _classify(name: str) -> Optional[Tuple[str, Optional[str], Tuple[Division, ...], bool]]:
+    """(kind, district, divisions, short) for a known name, else None."""
+    served = _served().get(name)
+    if served:
+        return _SERVED_KIND, served, (), not name.endswith(_ADMIN_SUFFIX)
+    if name in _LOCAL_NAMES:
+        return _LOCAL_KIND, None, (), False
+    if name in _PROVINCE_NAMES:
+        return _PROVINCE_KIND, None, (), False
+    if name in _GAZETTEER_STOP:
+        return None
+    divisions = gazetteer.lookup(name)
+    if not divisions:
+        return None
+    for division in divisions:
+        if gazetteer.is_shangluo(division):
+            canon = DISTRICT_ALIASES.get(division.county or "")
+            return (_SERVED_KIND, canon, (), False) if canon else (_LOCAL_KIND, None, (), False)
+    if all(d.province == SHAANXI and d.level == "province" for d in divisions):
+        return _PROVINCE_KIND, None, (), False
+    short = all(d.alias for d in divisions) or len(name) <= 2
+    return _OUTSIDE_KIND, None, divisions, short
+
+
+# --------------------------------------------------------------------------- scanning
+class _Words:
+    """Where LAC's words start and end, and which characters lie inside a LOC/ORG word."""
+
+    def __init__(self, an: Analysis, trust: bool = False) -> None:
+        self.enabled = bool(an.tokens)
+        self.trust = trust  # the text is a place name: short names need no LAC tag
+        self.starts = {t.start for t in an.tokens}
+        self.ends = {t.end for t in an.tokens}
+        self.place = [False] * len(an.cleaned)
+        self.loc = [False] * len(an.cleaned)
+        self.place_end = [0] * len(an.cleaned)
+        for t in an.tokens:
+            if t.tag in PLACE_TAGS:
+                for i in range(t.start, t.end):
+                    self.place[i] = True
+                    self.loc[i] = t.tag == "LOC"
+                    self.place_end[i] = t.end
+
+    def in_place(self, start: int, end: int, loc_only: bool = False) -> bool:
+        return all((self.loc if loc_only else self.place)[start:end])
+
+    def start_ok(self, i: int, chain_end: int) -> bool:
+        return not self.enabled or i in self.starts or (i == chain_end and self.place[i])
+
+    def end_ok(self, start: int, end: int) -> bool:
+        if not self.enabled or end in self.ends:
+            return True
+        # ends inside a place word that began at or before the name: 咸阳市|上大学, 汉中|勉县
+        return self.place[end - 1] and self.place_end[end - 1] > end
+
+
+def _accept(text: str, start: int, end: int, info, words: _Words, chain_end: int) -> bool:
+    kind, _, divisions, short = info
+    if not words.start_ok(start, chain_end) or not words.end_ok(start, end):
+        return False
+    after = text[end:end + 4]
+    if short and _ROAD_AFTER.match(after):
+        return False
+    if kind != _OUTSIDE_KIND:
+        return True
+    if short and _ESTATE_AFTER.match(after):
+        return False
+    if not short:
+        return True
+    if words.trust:
+        return True
+    if words.enabled:
+        # a county's short name inside an organisation's name is too weak (平安康复 tagged ORG)
+        big = any(d.level in ("province", "city") for d in divisions)
+        return words.in_place(start, end, loc_only=not big) or start == chain_end
+    # without LAC only provinces' short names are trusted (北京, 河南; not 安康 in 平安康复)
+    return any(d.level == "province" for d in divisions)
+
+
+def _scan(text: str, words: _Words) -> List[_Hit]:
+    hits: List[_Hit] = []
+    longest = max(gazetteer.max_name_length(), max(map(len, _served()), default=2))
+    i, chain_end, size = 0, -1, len(text)
+    while i < size:
+        hit = None
+        for length in range(min(longest, size - i), 1, -1):
+            name = text[i:i + length]
+            info = _classify(name)
+            if info is not None and _accept(text, i, i + length, info, words, chain_end):
+                hit = _Hit(name, i, i + length, info[0], info[1], info[2], info[3])
+                break
+        if hit is None:
+            i += 1
+            continue
+        if hit.kind == _OUTSIDE_KIND:
+            zone = _ZONE_AFTER.match(text[hit.end:])
+            if zone and any(d.level == "city" for d in hit.divisions):
+                hit = _Hit(text[hit.start:hit.end + zone.end()], hit.start, hit.end + zone.end(), hit.kind,
+                           None, tuple(d for d in hit.divisions if d.level == "city"), False, zone.group(0).lstrip("市"))
+        hits.append(hit)
+        i = chain_end = hit.end
+    return hits
+
+
+def _chains(hits: Sequence[_Hit]) -> List[List[_Hit]]:
+    chains: List[List[_Hit]] = []
+    for hit in hits:
+        if chains and chains[-1][-1].end == hit.start:
+            chains[-1].append(hit)
+        else:
+            chains.append([hit])
+    return chains
+
+
+def _resolve(chain: Sequence[_Hit]) -> Optional[Division]:
+    """The most specific division a chain of outside names denotes (context resolves ambiguity)."""
+    best: Optional[Division] = None
+    for hit in chain:
+        if hit.kind != _OUTSIDE_KIND:
+            continue
+        candidates = list(hit.divisions)
+        if best is not None:
+            inside = [d for d in candidates if d.province == best.province and (best.city is None or d.city == best.city)]
+            candidates = inside or candidates
+        candidates.sort(key=lambda d: (d.province != SHAANXI, d.alias, _LEVELS.index(d.level), d.code))
+        if candidates:
+            best = candidates[0]
+    return best
+
+
+_LEVELS = ("province", "city", "county")
+
+
+def _mentions(text: str) -> Tuple[Analysis, List[List[_Hit]]]:
+    an = analysis(text)
+    return an, _chains(_scan(an.cleaned, _Words(an)))
+
+
+def _public(an: Analysis, hit: _Hit, name: Optional[str] = None, start: Optional[int] = None) -> PlaceMention:
+    s, e = an.original_span(hit.start if start is None else start, hit.end)
+    return PlaceMention(name or hit.name, s, e, hit.kind, hit.district, hit.divisions)
 
 
 # --------------------------------------------------------------------------- served
@@ -317,84 +351,112 @@ def normalize_district(text: str) -> Optional[str]:
     clean = compact(text)
     if not clean:
         return None
+    served = _served()
     for candidate in (clean, _SUFFIX_RE.sub("", clean), _SUFFIX_RE.sub("", _PREFIX_RE.sub("", clean))):
-        place = _PLACES.get(candidate)
-        if place is not None and place.kind == "served":
-            return place.canonical
+        if candidate in served:
+            return served[candidate]
     # the canonical high-tech name with its bracket removed
     if clean in ("商洛高新区商丹园区", "高新区商丹园区"):
         return HIGH_TECH
     return None
 
 
-def find_district(text: str) -> Optional[str]:
-    """First served district (canonical) mentioned in free text, else None."""
+def district_mention(text: str) -> Optional[PlaceMention]:
+    """The first served district (or town of one) named in ``text``, with its offsets."""
     if not text or not isinstance(text, str):
         return None
-    for mention in _mentions(normalize(text)):
-        if mention.place.kind == "served":
-            return mention.place.canonical
+    an, chains = _mentions(text)
+    for chain in chains:
+        for hit in chain:
+            if hit.kind == _SERVED_KIND and hit.district:
+                return _public(an, hit)
     return None
+
+
+def find_district(text: str) -> Optional[str]:
+    """First served district (canonical) named in free text, else None.
+
+    >>> find_district("商州区城关街道幸福路12号")
+    '商州区'
+    >>> find_district("富水路南段") is None
+    True
+    """
+    mention = district_mention(text)
+    return mention.district if mention else None
 
 
 # --------------------------------------------------------------------------- other regions
 _ORIGIN_BEFORE = re.compile(r"(?:从|自|由|打)$")
 _TRAVEL_BEFORE = re.compile(r"(?:去|到|往|至|赴|飞|开往|发往|前往|通往|直达)$")
 _ORIGIN_AFTER = re.compile(r"^(?:回来|过来|回到|回商洛|来商洛|到商洛|来的|回的|返回|返乡|方向|到|至|人(?!民|社|力|大|防|才|员))")
-_LOCATIVE_BEFORE = re.compile(r"(?:在|位于|地处|是在|住在)$")
-# a served place counts as "where the matter is" also after 老家 / 家住 / 我们 …
-_LOCAL_LOCATIVE_BEFORE = re.compile(r"(?:在|位于|地处|是在|住在|老家是?|家在|家住|我们|咱们|俺们|我家|本地|我是)$")
 
 
-def _is_travel_mention(norm: str, m: _Mention) -> bool:
-    before = norm[max(0, m.start - 4):m.start]
-    after = norm[m.end:m.end + 4]
+def _is_travel(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 4):start]
+    after = text[end:end + 4]
     if _ORIGIN_BEFORE.search(before) or _ORIGIN_AFTER.search(after):
         return True
     return bool(_TRAVEL_BEFORE.search(before) and after.startswith("的"))
 
 
-def _is_locative(norm: str, m: _Mention, rx: "re.Pattern[str]" = _LOCATIVE_BEFORE) -> bool:
-    return bool(rx.search(norm[max(0, m.start - 3):m.start]))
-
-
-def find_other_region(text: str) -> Optional[str]:
-    """Place name (as mentioned) when the matter is located outside Shangluo, else None.
-
-    >>> find_other_region("西安市雁塔区的房子漏水")
-    '西安市'
-    >>> find_other_region("我刚从西安回来，小区门口的路灯坏了") is None
-    True
-    """
+def other_region_mention(text: str) -> Optional[PlaceMention]:
+    """The place outside 商洛市 where ``text`` locates the matter, with its offsets, or None."""
     if not text or not isinstance(text, str):
         return None
-    norm = normalize(text)
-    mentions = _mentions(norm)
-    local = [m for m in mentions if m.place.kind in ("served", "neutral") and m.place.name not in ("陕西省", "陕西")
-             and not _ORIGIN_AFTER.search(norm[m.end:m.end + 4])]
-    others = [m for m in mentions if m.place.kind == "other" and not _is_travel_mention(norm, m)]
-    if not others:
-        return None
-    if not local:
-        return others[0].place.name
-    if any(_is_locative(norm, m, _LOCAL_LOCATIVE_BEFORE) for m in local):
-        return None
-    for m in others:
-        if _is_locative(norm, m):
-            return m.place.name
+    an, chains = _mentions(text)
+    cleaned = an.cleaned
+    for chain in chains:
+        if any(h.kind in (_SERVED_KIND, _LOCAL_KIND) for h in chain) and not _ORIGIN_AFTER.search(
+            cleaned[chain[-1].end:chain[-1].end + 4]
+        ):
+            return None
+    for chain in chains:
+        outside = [i for i, h in enumerate(chain) if h.kind == _OUTSIDE_KIND]
+        if not outside or any(h.kind in (_SERVED_KIND, _LOCAL_KIND) for h in chain):
+            continue
+        first = chain[outside[0]]
+        start, end = first.start, chain[-1].end
+        if _is_travel(cleaned, chain[0].start, end):
+            continue
+        division = _resolve(chain)
+        hit = _Hit(cleaned[start:end], start, end, _OUTSIDE_KIND, None, (division,) if division else (), False)
+        return _public(an, hit)
     return None
 
 
-def region_info(place: Optional[str]) -> Optional[Tuple[str, Optional[str], str]]:
-    """``(province, city, display)`` for a name returned by :func:`find_other_region`.
+def find_other_region(text: str) -> Optional[str]:
+    """Place name (as written) when the matter is located outside Shangluo, else None.
 
-    ``province`` is the full name (陕西省, 河南省, 北京市 …); ``city`` the full city name
-    or None for a bare province; ``display`` a natural way to name the place.
-    Unknown names → None.
+    >>> find_other_region("郑州市惠济区有个厂子拖欠工资")
+    '郑州市惠济区'
+    >>> find_other_region("我刚从西安回来，小区门口的路灯坏了") is None
+    True
     """
-    if not place:
+    mention = other_region_mention(text)
+    return mention.name if mention else None
+
+
+def region_info(place: Optional[str]) -> Optional[Tuple[str, Optional[str], str]]:
+    """``(province, city, display)`` for a place outside Shangluo (a name returned above).
+
+    ``province`` is the full name (陕西省, 河南省, 北京市 …); ``city`` the full city name or
+    None for a bare province; ``display`` a natural way to name the place (西安市雁塔区,
+    河南省郑州市惠济区).  Served or unknown names → None.
+    """
+    if not place or not isinstance(place, str):
         return None
-    info = _PLACES.get(place) or _PLACES.get(compact(place))
-    if info is None or info.kind != "other":
+    text = compact(place)
+    hits = _scan(text, _Words(Analysis(text, text, tuple(range(len(text))), ()), trust=True))
+    if not hits or any(h.kind in (_SERVED_KIND, _LOCAL_KIND) for h in hits):
         return None
-    return info.province or "", info.city, info.display or place
+    division = _resolve(hits)
+    if division is None:
+        return None
+    zone = hits[-1].zone
+    county = division.county or ""
+    city = division.city
+    if division.province == SHAANXI:
+        display = (city or "") + county + zone or division.province
+    else:
+        display = division.province + (city if city and city != division.province else "") + county + zone
+    return division.province, city, display

@@ -63,10 +63,10 @@ def test_find_district(text, expected):
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ("西安市雁塔区的房子漏水", "西安市"),
+        ("西安市雁塔区的房子漏水", "西安市雁塔区"),  # the whole place as written (was: 西安市)
         ("雁塔区的房子漏水", "雁塔区"),
         ("在郑州打工被拖欠工资", "郑州"),
-        ("宝鸡凤县的路坏了", "宝鸡"),
+        ("宝鸡凤县的路坏了", "宝鸡凤县"),  # (was: 宝鸡)
         ("西安高新区的公司拖欠工资", "西安高新区"),
         ("北京的快递被弄丢了", "北京"),
         ("我在西安，这边小区物业乱收费", "西安"),
@@ -80,7 +80,7 @@ def test_find_district(text, expected):
         ("商州区的路灯坏了", None),
         ("陕西宁强县的路", "宁强县"),
         ("上海南站丢了东西", "上海"),
-        ("浙江西湖边上", "浙江"),
+        ("浙江西湖边上", "浙江西湖"),  # (was: 浙江); region_info resolves it to 杭州市西湖区
         ("幸福建设路", None),
         ("祝您平安康复", None),
         ("把东西藏起来", None),
@@ -107,3 +107,115 @@ def test_every_other_region_result_has_info():
     for text in ["在郑州", "在兰州", "在安康市", "在杨凌", "在汉中", "在乌鲁木齐", "在十堰"]:
         place = find_other_region(text)
         assert place and region_info(place), text
+
+
+# ------------------------------------------------------------------ gazetteer-based, colloquial
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("渭南市临渭区的房子漏水没人管", "渭南市临渭区"),
+        ("我在渭南市华州区上班，单位不给交社保", "渭南市华州区"),
+        ("郑州市惠济区那个厂子欠我三个月工资", "郑州市惠济区"),
+        ("我女儿在咸阳市上大学，学校乱收费", "咸阳市"),
+        ("安康市旬阳县的亲戚家房子被拆了", "安康市旬阳县"),  # 旬阳县 is 旬阳市 since 2021
+        ("北京丰台区的快递站把我的包裹弄丢了", "北京丰台区"),
+        ("汉中勉县县城有个黑车天天拉客", "汉中勉县"),
+        ("西安高新区的公司拖欠工资", "西安高新区"),
+        ("额在河南南阳卧龙区打工，老板跑了", "河南南阳卧龙区"),
+        ("榆林神木那边的煤矿不给结账", "榆林神木"),
+        ("十堰市郧西县的路", "十堰市郧西县"),
+        ("在西安交大一附院看病被多收钱", "西安"),
+        ("我住在长安区，房东不退押金", "长安区"),
+        ("喂，您好，我现在在咸阳，这边有个事想反映一下，小区物业天天停电", "咸阳"),
+        ("我在陕西西安", "西安"),
+        (
+            "尊敬的领导：我是一名外出务工人员，去年在郑州市惠济区一个工地上干活，包工头拖欠工资"
+            "两万多元至今不给，多次讨要无果，希望政府帮忙协调，谢谢！",
+            "郑州市惠济区",
+        ),
+    ],
+)
+def test_other_region_from_the_gazetteer(text, expected):
+    assert find_other_region(text) == expected
+    assert region_info(expected) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们小区停水两天了",
+        "陕西",  # a bare province name is not outside
+        "商州区西安路的下水道堵了",  # a street named after a city
+        "北京路口有个坑",
+        "新城小区停电了",  # an estate named after a district
+        "我家在平安小区",
+        "祝您平安康复",  # LAC tags 平安康复 as ORG: a county's short name there is too weak
+        "和县长说了没用",
+        "沙县小吃的老板短斤少两",
+        "城关镇中心小学乱收费",  # 城关 resolves to Shangluo first
+        "高新区有个工厂排污",
+        "我在北京打工，户口在洛南，想办居住证",  # a served district always wins
+        "从渭南过来的大车把路压坏了",
+        "我是渭南人，在商州住",
+        "商丹园区那个新建的小区",
+        "富水路南段",
+        "",
+    ],
+)
+def test_no_other_region(text):
+    assert find_other_region(text) is None
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("商州区城关街道幸福路12号", "商州区"),
+        ("富水镇街道上有人占道经营", "商南县"),
+        ("富水路南段", None),  # a road, not a district (never 南段)
+        ("商丹园区那个新建的小区", HIGH_TECH),
+        ("我是黄丽，家住商州", "商州区"),  # LAC splits 商/州 here; the name still counts
+        ("喂，我是山阳县漫川关镇的，额们村的路坏了", "山阳县"),
+        ("额住在镇安县城，老城区这边", "镇安县"),
+        ("棣花镇那边的古镇门票", "丹凤县"),
+        ("杨斜镇的班车", "商州区"),  # a town from the gazetteer
+        ("商州区北新街消防支队对面的小区停水了", "商州区"),
+        ("我在西安，这边小区物业乱收费", None),
+        ("北京路口有个坑", None),
+    ],
+)
+def test_find_district_colloquial(text, expected):
+    assert find_district(text) == expected
+
+
+def test_mentions_carry_offsets_into_the_original_text():
+    from bot.screening.districts import district_mention, other_region_mention
+
+    text = "您好，额住在 商 州 区北新街，问个事"
+    mention = district_mention(text)
+    assert mention.district == "商州区" and text[mention.start:mention.end] == "商 州 区"
+    text = "我在郑州市惠济区打工被拖欠工资"
+    mention = other_region_mention(text)
+    assert mention.name == "郑州市惠济区" and text[mention.start:mention.end] == "郑州市惠济区"
+    assert mention.divisions[0].province == "河南省"
+
+
+def test_region_info_of_whole_places():
+    assert region_info("郑州市惠济区") == ("河南省", "郑州市", "河南省郑州市惠济区")
+    assert region_info("北京丰台区") == ("北京市", "北京市", "北京市丰台区")
+    assert region_info("西安高新区") == ("陕西省", "西安市", "西安市高新区")
+    assert region_info("浙江西湖") == ("浙江省", "杭州市", "浙江省杭州市西湖区")
+    assert region_info("汉中勉县") == ("陕西省", "汉中市", "汉中市勉县")
+    assert region_info("长安区")[1] == "西安市"  # ambiguous county: Shaanxi first
+    assert region_info("商州区") is None and region_info("陕西") is None
+
+
+def test_without_lac_full_names_still_count(monkeypatch):
+    from bot.screening import lexical
+
+    monkeypatch.setattr(lexical, "_model", None)
+    monkeypatch.setattr(lexical, "_failed", True)
+    assert find_district("商州区北新街路灯不亮") == "商州区"
+    assert find_other_region("我在郑州市惠济区打工被拖欠工资") == "郑州市惠济区"
+    assert find_other_region("在北京打工") == "北京"
+    assert find_other_region("我们小区停水两天了") is None
+    assert find_other_region("祝您平安康复") is None  # county short names need LAC
