@@ -1,0 +1,101 @@
+from datetime import datetime
+
+import pytest
+
+from bot.screening.jio import jionlp
+from bot.screening.times import TimeMention, find_times, parse_time
+
+pytestmark = pytest.mark.skipif(jionlp() is None, reason="jionlp not installed")
+
+NOW = datetime(2026, 12, 2, 10, 0)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    "text,words,normalized,kind",
+    [
+        ("前天下午在北新街万达广场买的", "前天下午", "2026-11-30T13:00/2026-11-30T17:59", "point"),
+        ("这两天一直停水，洗不成衣服", "这两天", "2026-11-30/2026-12-02", "span"),
+        ("一直", "一直", None, "vague"),
+        ("每天晚上都有人在广场跳舞，声音太大", "每天晚上", "R/2026-12-02T18:00/2026-12-02T23:59/P1D", "period"),
+        ("上个月15号交的钱到现在都没退", "上个月15号", "2026-11-15", "point"),
+        ("昨天晚上八点多有人在楼下烧烤", "昨天晚上八点多", "2026-12-01T20:00/2026-12-01T20:59", "point"),
+        ("去年冬天", "去年冬天", "2025-11-07/2026-02-02", "span"),
+        ("我们小区停水两天了", "两天", "2026-11-30/2026-12-02", "duration"),
+        ("两三天了还没人来修", "两三天", "2026-11-29/2026-12-02", "duration"),
+        ("半年了还没人清理", "半年", "2026-06-02/2026-12-02", "duration"),
+        ("工资从三月份开始就没发了", "三月", "2026-03", "span"),  # March, not three months
+        ("前几天下大雨冲坏了路", "前几天", "2026-11-28/2026-12-01", "span"),
+        ("刚才有人在楼下吵架", "刚才", "2026-12-02", "point"),
+        ("最近老是停电", "最近", None, "vague"),
+        ("2026年11月25日下午", "2026年11月25日下午", "2026-11-25T13:00/2026-11-25T17:59", "point"),
+        ("额们这达从上礼拜三开始就没水了", "从上礼拜三开始", "2026-11-25T00:00/2026-12-02T10:00", "span"),
+        ("春节前说好的补贴到现在没发", "春节前", "../2026-02-17T23:59", "span"),
+        ("昨天夜里两点", "昨天夜里两点", "2026-12-01T02:00/2026-12-01T02:59", "point"),
+        ("今天十几度，暖气还不来", "今天", "2026-12-02", "point"),
+    ],
+)
+def test_parse_time(text, words, normalized, kind):
+    mention = parse_time(text, now=NOW)
+    assert mention is not None
+    assert (mention.words, mention.normalized, mention.kind) == (words, normalized, kind)
+    assert text[mention.start:mention.end] == words
+    assert mention.in_future is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "十几度",  # a temperature (the classifier once took 十几)
+        "12号楼",
+        "3单元",
+        "12号楼3单元502室漏水",
+        "商州区城关街道幸福路12号",
+        "五一路的路灯不亮",
+        "八一村的路坏了",
+        "三天两头停电",
+        "你们一天到晚不干活",
+        "第一时间处理",
+        "路灯坏了",
+        "",
+    ],
+)
+def test_not_times(text):
+    assert parse_time(text, now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [("明天上午来修", "明天上午"), ("下周一去办", "下周一"), ("两天内给答复", "两天内"), ("12号那天", "12号那天")],
+)
+def test_future(text, words):
+    mention = parse_time(text, now=NOW)
+    assert mention.words == words and mention.in_future is True
+
+
+def test_weak_words_only_when_nothing_else():
+    assert parse_time("上个月15号交的钱到现在没退", now=NOW).words == "上个月15号"
+    assert parse_time("现在小区门口的路灯坏了", now=NOW).words == "现在"
+
+
+def test_find_times_in_a_long_letter():
+    text = (
+        "尊敬的领导：我住在商州区城关街道幸福路12号的家属院，12号楼3单元。从上个月15号开始，"
+        "楼下的饭馆每天晚上十点以后还在营业，吵得人睡不着，前天下午我去找过他们，没人管。"
+    )
+    found = find_times(text, now=NOW)
+    assert [m.words for m in found] == ["从上个月15号开始", "每天晚上十点以后", "前天下午"]
+    for mention in found:
+        assert text[mention.start:mention.end] == mention.words
+
+
+def test_full_width_and_offsets():
+    text = "事情是２０２６年１１月２５日 下午发生的"
+    mention = parse_time(text, now=NOW)
+    assert mention.normalized == "2026-11-25T13:00/2026-11-25T17:59"
+    assert text[mention.start:mention.end] == "２０２６年１１月２５日 下午"
+
+
+def test_default_now_and_types():
+    mention = parse_time("昨天")
+    assert isinstance(mention, TimeMention) and mention.kind == "point" and len(mention.normalized) == 10
+    assert parse_time(None) is None and find_times("") == []
