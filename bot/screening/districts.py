@@ -31,7 +31,7 @@ Where LAC is not available, only full names, served aliases and provinces' short
 How ``find_other_region`` decides that the matter is *there*:
 
 1. a served district, town or local name (商洛, 城关, 市区) that is not a travel origin
-   (商洛到西安) always wins: the answer is None and the dialogue asks for the district;
+   (商洛到西安, 从商洛过去的) always wins: the answer is None and the dialogue asks for the district;
 2. a mention that is only a travel origin / destination or a person's origin is ignored:
    preceded by 从/自/由, followed by 回来/过来/来的/回商洛/到/至/方向/人(not 人民…), or
    preceded by 去/到/往/至/赴/飞 *and* followed by 的 (去西安的班车);
@@ -406,10 +406,11 @@ def other_region_mention(text: str) -> Optional[PlaceMention]:
     an, chains = _mentions(text)
     cleaned = an.cleaned
     for chain in chains:
-        if any(h.kind in (_SERVED_KIND, _LOCAL_KIND) for h in chain) and not _ORIGIN_AFTER.search(
-            cleaned[chain[-1].end:chain[-1].end + 4]
+        start, end = chain[0].start, chain[-1].end
+        if any(h.kind in (_SERVED_KIND, _LOCAL_KIND) for h in chain) and not (
+            _ORIGIN_AFTER.search(cleaned[end:end + 4]) or _ORIGIN_BEFORE.search(cleaned[max(0, start - 2):start])
         ):
-            return None
+            return None  # a served or local place that is not only where someone comes from
     for chain in chains:
         outside = [i for i, h in enumerate(chain) if h.kind == _OUTSIDE_KIND]
         if not outside or any(h.kind in (_SERVED_KIND, _LOCAL_KIND) for h in chain):
