@@ -1,0 +1,111 @@
+"""Evidence in the citizen's own words for turning a request away.
+
+The hotline accepts without discrimination (无差别受理, 热线办法第二十三条) and refuses
+only the matters of 第七条. A classifier's guess is not enough: a refusal needs the cue
+of that matter in the message (起诉, 仲裁, 信访, 纪委 …). Institutions named as
+landmarks of an address (检察院后面的小区, 消防支队对面) and negated cues
+(不是部队的事) are no evidence.
+
+Pure Python, no Rasa imports: used by the NLU gate (bot/nlu_components/evidence_gate.py)
+and the actions.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, Optional, Pattern
+
+from bot.screening.landmarks import without_landmarks
+
+# 第七条 classes → the words that show the matter really is one of them
+_CUES: Dict[str, str] = {
+    "court": r"法院|法庭|法官|判决|判了|判的|判个|裁定|开庭|庭审|审判|执行局|强制执行|申请执行|执行款|执行不了|诉讼费|立案庭|再审",
+    "procuratorate": r"检察院|检察官|检察机关|公诉|抗诉|12309",
+    "military": r"(?<!退役)(?<!退伍)(?<!转业)(部队|军队|军营|军区|武警|解放军|军人(?!事务)|当兵的|军车|驻军|营区)",
+    "litigation": r"起诉|诉讼|打官司|告到法院|告上法庭|上诉|官司|法院立案|应诉|被告|原告|开庭",
+    "arbitration": r"仲裁|劳动争议|劳仲",
+    "discipline": r"纪委|纪检|监委|监察委|违纪|贪污|受贿|行贿|腐败|吃拿卡要|公款|作风问题|双规|留置",
+    "admin_review": r"行政复议|复议",
+    "info_disclosure": r"信息公开|依申请公开|公开申请|申请公开|政府信息",
+    "petition": r"信访|上访|访民|复查复核|信访局|进京|越级",
+    "privacy": (
+        r"(查|要|给我|告诉我|提供|找|调|打听|问问?)[^，。！？,.!?]{0,10}"
+        r"(他|她|别人|人家|某人|前妻|前夫|老婆|老公|对象|邻居|同事|那个人|这个人|此人|的)"
+        r"[^，。！？,.!?]{0,8}(电话|手机号?|号码|住址|家庭住址|地址|身份证|行踪|开房|个人信息|户籍信息|住哪)"
+    ),
+    "abuse": r"傻[逼比屄B]|煞笔|sb|SB|妈的|他妈|操你|草你|日你|滚蛋|滚犊子|王八蛋|狗官|狗东西|废物|去死|垃圾政府|脑残|贱人|畜生|混蛋",
+}
+
+_CUE_RE: Dict[str, Pattern[str]] = {name: re.compile(pattern) for name, pattern in _CUES.items()}
+
+# a cue right after one of these is denied, not asserted: "不是部队的事", "跟法院没关系"
+_NEGATION_BEFORE = re.compile(r"(不是|不涉及|没有|没|不关|无关|和|跟|与)[^，。！？,.!?]{0,3}$")
+_NEGATION_AFTER = re.compile(r"^[^，。！？,.!?]{0,6}(没关系|没有关系|无关|不相干|不搭界)")
+_NOT_PREFIX = re.compile(r"(不是|不涉及|没有|没)[^，。！？,.!?]{0,3}$")
+
+# classes whose words often occur inside the matter of an ordinary request: the cue
+# counts only when the class really is what the citizen asks about (see has_cue)
+_OVERLAPS = {
+    # "法院判了开发商赔钱还不执行" is still a court matter; "开庭" also means litigation
+    "litigation": ("court",),
+    "court": ("litigation",),
+}
+
+
+def _asserted(text: str, match: "re.Match[str]") -> bool:
+    before = text[max(0, match.start() - 6):match.start()]
+    after = text[match.end():match.end() + 8]
+    if _NOT_PREFIX.search(before) or _NEGATION_AFTER.search(after):
+        return False
+    if _NEGATION_BEFORE.search(before) and _NEGATION_AFTER.search(after):
+        return False
+    return True
+
+
+def cue(text: str, oos_class: str) -> Optional[str]:
+    """The words of `text` that show it is a matter of `oos_class`, or None.
+
+    `oos_class` is a 第七条 class (court, procuratorate, …; an ``oos_`` prefix is fine)."""
+    key = oos_class[4:] if oos_class.startswith("oos_") else oos_class
+    pattern = _CUE_RE.get(key)
+    if pattern is None or not text:
+        return None
+    plain = without_landmarks(text)
+    for match in pattern.finditer(plain):
+        if _asserted(plain, match):
+            return match.group(0)
+    return None
+
+
+def has_cue(text: str, oos_class: str) -> bool:
+    key = oos_class[4:] if oos_class.startswith("oos_") else oos_class
+    return cue(text, key) is not None or any(cue(text, other) is not None for other in _OVERLAPS.get(key, ()))
+
+
+def cued_classes(text: str) -> Dict[str, str]:
+    """Every 第七条 class whose cue the text carries, with the words."""
+    found = {}
+    for name in _CUES:
+        words = cue(text, name)
+        if words:
+            found[name] = words
+    return found
+
+
+_CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def has_content(text: str) -> bool:
+    """Whether the message has any word or digit at all (not only ？？？。。。！！！ or emoji)."""
+    return bool(_CONTENT.search(text or ""))
+
+
+_INSULT_STRIP = re.compile("|".join(f"(?:{p})" for p in (_CUES["abuse"],)))
+_FILLER = re.compile(r"[\s，。！？、,.!?~～…：:；;“”\"'‘’（）()【】\[\]你我他她它们的了吗呢啊呀吧这那是就都也还]+")
+
+
+def is_pure_abuse(text: str) -> bool:
+    """Insults and nothing else: with a matter beside the insults it is a request (第七条(十二) is about abuse only)."""
+    if not cue(text, "abuse"):
+        return False
+    rest = _FILLER.sub("", _INSULT_STRIP.sub("", text or ""))
+    return len(rest) < 6

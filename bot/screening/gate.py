@@ -1,0 +1,93 @@
+"""Which intent a message keeps once the evidence in its words is weighed.
+
+The classifier proposes; this decides. A request is turned away (refusal, other region)
+or treated as an emergency only with evidence in the citizen's words:
+
+* ``emergency`` from the model alone (the lexicon found nothing) → ``emergency_suspected``:
+  the citizen gets the numbers *and* the request goes on (bot/actions/screening_actions.py);
+  inside the order form the answer fills the asked detail.
+* ``oos_<class>`` without that class's cue (起诉, 仲裁, 信访 …; landmarks and negations
+  do not count) → the best intent that is no refusal; with another class's cue → that class.
+* ``cross_region`` without a place outside Shangluo named → the best other intent; a
+  request that names only a place outside Shangluo → ``cross_region``.
+* nothing but punctuation or emoji → ``start_request`` (the bot asks what the matter is).
+
+Pure Python; bot/nlu_components/evidence_gate.py applies it inside the NLU pipeline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from bot.screening import evidence
+from bot.screening.districts import find_district, find_other_region
+
+EMERGENCY = "emergency"
+SUSPECTED = "emergency_suspected"
+CROSS_REGION = "cross_region"
+START_REQUEST = "start_request"
+FALLBACK = "nlu_fallback"
+OOS_PREFIX = "oos_"
+
+# requests that name only a place outside Shangluo go to the provincial platform
+_PLACE_BOUND = ("complaint", "report", "request_help", "suggestion", "praise")
+
+
+@dataclass(frozen=True)
+class Decision:
+    intent: str
+    reason: str  # why it changed ("" when the model's intent stands)
+
+
+def _is_turn_away(intent: str) -> bool:
+    return intent.startswith(OOS_PREFIX) or intent in (EMERGENCY, CROSS_REGION)
+
+
+def _best_other(ranking: Sequence[Tuple[str, float]], outside: str) -> str:
+    for name, _ in ranking:
+        if name and not _is_turn_away(name) and name != FALLBACK:
+            return name
+    return FALLBACK
+
+
+def decide(
+    text: str,
+    intent: str,
+    ranking: Sequence[Tuple[str, float]],
+    lexicon_emergency: bool,
+) -> Decision:
+    """The intent to keep for `text` (model `intent`, `ranking` best first)."""
+    text = text or ""
+    if lexicon_emergency:
+        return Decision(EMERGENCY, "")
+    if not evidence.has_content(text):
+        return Decision(START_REQUEST, "no words")
+    if intent == EMERGENCY:
+        return Decision(SUSPECTED, "emergency from the model only")
+    if intent.startswith(OOS_PREFIX):
+        oos_class = intent[len(OOS_PREFIX):]
+        if oos_class == "abuse":
+            if evidence.is_pure_abuse(text):
+                return Decision(intent, "")
+            return Decision(_best_other(ranking, intent), "abuse with a matter, or no insult")
+        if evidence.has_cue(text, oos_class):
+            return Decision(intent, "")
+        cued = [name for name in evidence.cued_classes(text) if name != "abuse"]
+        ranked = [name[len(OOS_PREFIX):] for name, _ in ranking if name.startswith(OOS_PREFIX)]
+        for name in ranked[:3]:
+            if name in cued:
+                return Decision(OOS_PREFIX + name, f"cue of {name}, not of {oos_class}")
+        return Decision(_best_other(ranking, intent), f"no cue of {oos_class}")
+    if intent == CROSS_REGION:
+        if find_other_region(text):
+            return Decision(intent, "")
+        return Decision(_best_other(ranking, intent), "no place outside Shangluo named")
+    if intent in _PLACE_BOUND and not find_district(text) and find_other_region(text):
+        return Decision(CROSS_REGION, "names only a place outside Shangluo")
+    return Decision(intent, "")
+
+
+def reranked(ranking: List[dict], new_intent: str, confidence: Optional[float]) -> List[dict]:
+    """`ranking` with `new_intent` first (no duplicates)."""
+    first = {"name": new_intent, "confidence": float(confidence if confidence is not None else 1.0)}
+    return [first] + [r for r in ranking if r.get("name") != new_intent]

@@ -1,0 +1,34 @@
+"""Corrections and order types in citizens' words (bot/actions/corrections.py, order_type_words.py)."""
+from bot.actions.corrections import read_correction
+from bot.actions.order_type_words import named_order_type, type_change
+
+SLOTS = {"order_type": "投诉", "district": "商州区", "address": "城关街道幸福路12号",
+         "occurred_at": "昨天", "anonymous": False, "contact_name": "王有福", "contact_phone": "13991405566"}
+
+
+def test_type_follows_the_words():
+    assert named_order_type("我要投诉楼下饭店") == "投诉"
+    assert named_order_type("我不是投诉，就是想提个建议") == "意见建议"
+    assert type_change("哦不对，我不是投诉，就是想提个建议", "投诉") == "意见建议"
+    assert type_change("我要投诉", "投诉") is None
+
+
+def test_district_correction():
+    c = read_correction("不对不对，区县说错了，是洛南县不是商州区", SLOTS, "order_confirmed")
+    assert c and c.values.get("district") == "洛南县"
+
+
+def test_phone_correction_with_spaces():
+    c = read_correction("电话写错了，应该是138 9145 6721", SLOTS, "order_confirmed")
+    assert c and c.values.get("contact_phone") == "13891456721"
+
+
+def test_back_to_real_name():
+    slots = {**SLOTS, "anonymous": True, "contact_name": None, "contact_phone": None}
+    c = read_correction("算了，我还是实名吧，我叫何志强，电话18691431234", slots, "order_confirmed")
+    assert c and c.values["anonymous"] is False
+    assert c.values.get("contact_phone") == "18691431234"
+
+
+def test_an_ordinary_answer_is_no_correction():
+    assert read_correction("物业收费不对，乱收费", {**SLOTS, "description": None}, "description") is None

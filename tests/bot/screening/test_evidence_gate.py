@@ -1,0 +1,45 @@
+"""Refusals, other regions and emergencies need evidence in the citizen's words (bot/screening/gate.py)."""
+from bot.screening import evidence
+from bot.screening.gate import CROSS_REGION, START_REQUEST, SUSPECTED, decide
+
+
+def rank(*names):
+    return [(n, 0.5 - i * 0.1) for i, n in enumerate(names)]
+
+
+def test_landmark_and_negation_are_no_evidence():
+    assert not evidence.has_cue("城关街道检察院后面的锦江花园小区", "procuratorate")
+    assert not evidence.has_cue("不是部队的事", "military")
+    assert evidence.has_cue("我想找检察院反映一下我的案子", "procuratorate")
+    assert evidence.has_cue("这个事我已经去信访局信访过了", "petition")
+
+
+def test_refusal_without_cue_falls_back_to_the_request():
+    d = decide("城关街道检察院后面的锦江花园小区", "oos_procuratorate", rank("oos_procuratorate", "inform"), False)
+    assert d.intent == "inform"
+    d = decide("没解决，答非所问", "oos_petition", rank("oos_petition", "deny"), False)
+    assert d.intent == "deny"
+
+
+def test_refusal_with_cue_stands():
+    d = decide("我和老板的劳动仲裁下个月开庭", "oos_arbitration", rank("oos_arbitration", "complaint"), False)
+    assert d.intent == "oos_arbitration"
+
+
+def test_model_only_emergency_is_suspected_and_lexicon_emergency_stands():
+    assert decide("楼下饭店油烟太大，熏得人受不了", "emergency", rank("emergency", "complaint"), False).intent == SUSPECTED
+    assert decide("家里着火了", "complaint", rank("complaint"), True).intent == "emergency"
+
+
+def test_punctuation_only_asks_what_the_matter_is():
+    assert decide("？？？。。。！！！", "emergency", rank("emergency"), False).intent == START_REQUEST
+
+
+def test_cross_region_needs_a_place_outside():
+    d = decide("我们小区停水两天了", CROSS_REGION, rank(CROSS_REGION, "request_help"), False)
+    assert d.intent == "request_help"
+
+
+def test_pure_abuse_only():
+    assert evidence.is_pure_abuse("傻逼")
+    assert not evidence.is_pure_abuse("妈的，小区门口的路坏了半年了也没人修")
