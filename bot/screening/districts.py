@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.screening import gazetteer
@@ -323,9 +324,12 @@ def _resolve(chain: Sequence[_Hit]) -> Optional[Division]:
 _LEVELS = ("province", "city", "county")
 
 
-def _mentions(text: str) -> Tuple[Analysis, List[List[_Hit]]]:
+@lru_cache(maxsize=512)
+def _mentions(text: str) -> Tuple[Analysis, Tuple[Tuple[_Hit, ...], ...]]:
+    """LAC's analysis of ``text`` and its place names grouped into places (cached: the NLU
+    component asks for the district and the other region of the same message)."""
     an = analysis(text)
-    return an, _chains(_scan(an.cleaned, _Words(an)))
+    return an, tuple(tuple(chain) for chain in _chains(_scan(an.cleaned, _Words(an))))
 
 
 def _public(an: Analysis, hit: _Hit, name: Optional[str] = None, start: Optional[int] = None) -> PlaceMention:

@@ -212,8 +212,12 @@ def test_region_info_of_whole_places():
 def test_without_lac_full_names_still_count(monkeypatch):
     from bot.screening import lexical
 
+    from bot.screening import districts
+
     monkeypatch.setattr(lexical, "_model", None)
     monkeypatch.setattr(lexical, "_failed", True)
+    districts._mentions.cache_clear()
+    monkeypatch.setattr(districts, "_mentions", districts._mentions.__wrapped__)
     assert find_district("商州区北新街路灯不亮") == "商州区"
     assert find_other_region("我在郑州市惠济区打工被拖欠工资") == "郑州市惠济区"
     assert find_other_region("在北京打工") == "北京"

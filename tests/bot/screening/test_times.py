@@ -99,3 +99,13 @@ def test_default_now_and_types():
     mention = parse_time("昨天")
     assert isinstance(mention, TimeMention) and mention.kind == "point" and len(mention.normalized) == 10
     assert parse_time(None) is None and find_times("") == []
+
+
+def test_jionlp_parse_failures_stay_quiet(caplog, capsys):
+    text = "楼里有好几个老人腿脚不好，每天晚上还得爬到十几楼，前天下午李大爷在楼梯上摔了一跤"
+    with caplog.at_level("DEBUG"):
+        found = find_times(text, now=NOW)
+    assert [m.words for m in found] == ["每天晚上", "前天下午"]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "WARNING")]
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
