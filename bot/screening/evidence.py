@@ -37,8 +37,7 @@ _CUES: Dict[str, str] = {
 
 _CUE_RE: Dict[str, Pattern[str]] = {name: re.compile(pattern) for name, pattern in _CUES.items()}
 
-# a cue right after one of these is denied, not asserted: "不是部队的事", "跟法院没关系"
-_NEGATION_BEFORE = re.compile(r"(不是|不涉及|没有|没|不关|无关|和|跟|与)[^，。！？,.!?]{0,3}$")
+# a cue right after "不是…" or before "…没关系" is denied, not asserted: "不是部队的事", "跟法院没关系"
 _NEGATION_AFTER = re.compile(r"^[^，。！？,.!?]{0,6}(没关系|没有关系|无关|不相干|不搭界)")
 _NOT_PREFIX = re.compile(r"(不是|不涉及|没有|没)[^，。！？,.!?]{0,3}$")
 
@@ -54,11 +53,7 @@ _OVERLAPS = {
 def _asserted(text: str, match: "re.Match[str]") -> bool:
     before = text[max(0, match.start() - 6):match.start()]
     after = text[match.end():match.end() + 8]
-    if _NOT_PREFIX.search(before) or _NEGATION_AFTER.search(after):
-        return False
-    if _NEGATION_BEFORE.search(before) and _NEGATION_AFTER.search(after):
-        return False
-    return True
+    return not (_NOT_PREFIX.search(before) or _NEGATION_AFTER.search(after))
 
 
 def cue(text: str, oos_class: str) -> Optional[str]:
@@ -99,7 +94,6 @@ def has_content(text: str) -> bool:
     return bool(_CONTENT.search(text or ""))
 
 
-_INSULT_STRIP = re.compile("|".join(f"(?:{p})" for p in (_CUES["abuse"],)))
 _FILLER = re.compile(r"[\s，。！？、,.!?~～…：:；;“”\"'‘’（）()【】\[\]你我他她它们的了吗呢啊呀吧这那是就都也还]+")
 
 
@@ -107,5 +101,5 @@ def is_pure_abuse(text: str) -> bool:
     """Insults and nothing else: with a matter beside the insults it is a request (第七条(十二) is about abuse only)."""
     if not cue(text, "abuse"):
         return False
-    rest = _FILLER.sub("", _INSULT_STRIP.sub("", text or ""))
+    rest = _FILLER.sub("", _CUE_RE["abuse"].sub("", text or ""))
     return len(rest) < 6

@@ -43,7 +43,7 @@ def _is_turn_away(intent: str) -> bool:
     return intent.startswith(OOS_PREFIX) or intent in (EMERGENCY, CROSS_REGION)
 
 
-def _best_other(ranking: Sequence[Tuple[str, float]], outside: str) -> str:
+def _best_other(ranking: Sequence[Tuple[str, float]]) -> str:
     for name, _ in ranking:
         if name and not _is_turn_away(name) and name != FALLBACK:
             return name
@@ -69,7 +69,7 @@ def decide(
         if oos_class == "abuse":
             if evidence.is_pure_abuse(text):
                 return Decision(intent, "")
-            return Decision(_best_other(ranking, intent), "abuse with a matter, or no insult")
+            return Decision(_best_other(ranking), "abuse with a matter, or no insult")
         if evidence.has_cue(text, oos_class):
             return Decision(intent, "")
         cued = [name for name in evidence.cued_classes(text) if name != "abuse"]
@@ -77,11 +77,11 @@ def decide(
         for name in ranked[:3]:
             if name in cued:
                 return Decision(OOS_PREFIX + name, f"cue of {name}, not of {oos_class}")
-        return Decision(_best_other(ranking, intent), f"no cue of {oos_class}")
+        return Decision(_best_other(ranking), f"no cue of {oos_class}")
     if intent == CROSS_REGION:
         if find_other_region(text):
             return Decision(intent, "")
-        return Decision(_best_other(ranking, intent), "no place outside Shangluo named")
+        return Decision(_best_other(ranking), "no place outside Shangluo named")
     if intent in _PLACE_BOUND and not find_district(text) and find_other_region(text):
         return Decision(CROSS_REGION, "names only a place outside Shangluo")
     return Decision(intent, "")
