@@ -6,6 +6,7 @@ message, and explains in Chinese when an answer cannot be used.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,8 +17,13 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import attachments
 from bot.actions import order_fields as f
+from bot.actions.corrections import read_correction
+from bot.actions.order_type_words import named_order_type
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_value
+from bot.screening.gate import SUSPECTED
+from bot.screening.names import parse_name_answer
+from bot.screening.times import parse_time
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
 
 SERVED = "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区（商丹园区）"
@@ -49,6 +55,36 @@ def _answer_is_about_another_field(tracker: Tracker, slot: str) -> bool:
     return f.is_correction(text) and bool(_filled_this_turn(tracker, slot))
 
 
+_BARE_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def _name_from_answer(value: Any) -> Optional[str]:
+    """The name in an answer to 「怎么称呼您」: LAC and the surname list first
+    (额姓王，叫王有福 → 王有福; 免贵姓李 → 李先生/女士); a bare two-to-four-character
+    answer LAC does not know as a name is taken as it is (the citizen was asked their name)."""
+    text = f.clean(value)
+    if not text or f.refuses_name(text):
+        return None
+    name = parse_name_answer(text)
+    if name:
+        return name
+    bare = f.parse_contact_name(text)
+    if bare and _BARE_NAME.fullmatch(bare) and f.parse_yes_no(bare) is None:
+        return bare
+    return None
+
+
+def _times_asked(tracker: Tracker, slot: str) -> int:
+    """How many times in a row the form has asked for `slot` (this run of the form)."""
+    count = 0
+    for event in reversed(list(tracker.events)):
+        if event.get("event") == "slot" and event.get("name") == REQUESTED_SLOT:
+            if event.get("value") != slot:
+                break
+            count += 1
+    return count
+
+
 class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def name(self) -> Text:
         return "validate_order_form"
@@ -61,7 +97,45 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         domain: DomainDict,
     ) -> List[Text]:
         wanted = f.required_slots(tracker.get_slot("order_type"), tracker.slots)
+        if not tracker.get_slot("order_type") and not in_email_mode(tracker):
+            wanted.insert(wanted.index("description") + 1, "order_type")  # neither words nor intent said it
         return [slot for slot in wanted if slot in domain_slots]
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        """A correction in the citizen's words ("区县说错了，是洛南县") replaces what Rasa's
+        mappings made of the message; otherwise each slot is validated as usual."""
+        if latest_intent(tracker) == SUSPECTED:
+            dispatcher.utter_message(response="utter_emergency_suspected_in_form")
+        events = self._correction_events(dispatcher, tracker)
+        if events is not None:
+            return events
+        return await super().get_validation_events(dispatcher, tracker, domain)
+
+    def _correction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+        text = latest_text(tracker)
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        if not requested or text.startswith("/") or in_email_mode(tracker):
+            return None
+        if requested == "description" and len(text) > 40:
+            return None  # a long answer to "what happened" is the matter, not a correction
+        candidates = [slot for slot in tracker.slots_to_validate() if slot != REQUESTED_SLOT]
+        before = {**tracker.slots, **{slot: previous_slot_value(tracker, slot) for slot in candidates}}
+        correction = read_correction(text, before, requested)
+        if not correction:
+            return None
+        result: Dict[str, Any] = {slot: before.get(slot) for slot in candidates}  # this turn's guesses undone
+        result.update(correction.values)
+        if correction.order_type:
+            result["order_type"] = correction.order_type
+            if correction.order_type != "投诉":
+                result["own_rights"] = False
+        if correction.values.get("anonymous") is True:
+            result.update({"contact_name": None, "contact_phone": None, "reply_required": False})
+        if before.get("order_confirmed") is not None or requested == "order_confirmed":
+            result["order_confirmed"] = None  # the summary is shown again with the new values
+        dispatcher.utter_message(text=correction.acknowledgement())
+        tracker.slots.update(result)
+        return [SlotSet(slot, value) for slot, value in result.items()]
 
     async def next_requested_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -83,6 +157,20 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if tracker.get_slot("order_type") == "投诉":
             result["own_rights"] = f.looks_like_own_rights(text)
         return result
+
+    # ------------------------------------------------------------ order type
+    def validate_order_type(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value in f.ORDER_TYPES:
+            return {"order_type": value}
+        named = named_order_type(f.clean(value))
+        if named:
+            return {"order_type": named}
+        if tracker.get_slot(REQUESTED_SLOT) != "order_type":
+            return {"order_type": previous_slot_value(tracker, "order_type")}
+        if _times_asked(tracker, "order_type") >= 2:
+            return {"order_type": "求助"}  # no dead end: a help request reaches a unit all the same
+        dispatcher.utter_message(response="utter_order_type_unclear")
+        return {"order_type": None}
 
     # ------------------------------------------------------------ district
     def validate_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -123,7 +211,15 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def validate_occurred_at(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if _answer_is_about_another_field(tracker, "occurred_at"):
             return {"occurred_at": None}
-        return {"occurred_at": f.parse_occurred_at(value) or f.UNKNOWN_TIME}
+        text = f.clean(value)
+        answer = f.parse_occurred_at(text) or f.UNKNOWN_TIME
+        if answer == f.UNKNOWN_TIME or tracker.get_slot(REQUESTED_SLOT) != "occurred_at":
+            return {"occurred_at": answer}
+        mention = parse_time(text)
+        if mention is not None and mention.in_future and _times_asked(tracker, "occurred_at") < 2:
+            dispatcher.utter_message(text=f"“{mention.words}”还没到呢。这件事是已经发生的吗？请说一下是什么时候发生的，记不清可以说“不清楚”。")
+            return {"occurred_at": None}
+        return {"occurred_at": answer}
 
     # ------------------------------------------------------------ anonymity
     def validate_anonymous(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -152,7 +248,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def validate_contact_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if _answer_is_about_another_field(tracker, "contact_name"):
             return {"contact_name": None}
-        name = f.parse_contact_name(value)
+        name = _name_from_answer(value)
         if name:
             return {"contact_name": name}
         text = f.clean(value)

@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import order_fields as f
+from bot.actions.order_type_words import named_order_type
 from bot.actions.tracker_utils import first_entity, latest_intent, latest_text, reset_order_events
 
 SELF_NAMED = re.compile(r"(我叫|我是|我姓|本人|额叫|额是|俺叫|免贵姓|联系人)")
@@ -39,7 +40,11 @@ class ActionStartOrder(Action):
             keep["order_type"] = "咨询"
             keep["description"] = tracker.get_slot("consult_question")
         else:
-            keep["order_type"] = f.INTENT_TO_ORDER_TYPE.get(intent, "求助")
+            # the type the citizen names (我要投诉 is 投诉) wins over the classifier; with
+            # neither, the form asks (order_type stays empty)
+            named, by_intent = named_order_type(text), f.INTENT_TO_ORDER_TYPE.get(intent)
+            # "想咨询一下…" opens every kind of request: a stronger type from the intent stays
+            keep["order_type"] = by_intent if named == "咨询" and by_intent else (named or by_intent)
             if f.has_substance(text):
                 keep["description"] = text[: f.MAX_DESCRIPTION_CHARS]
         for entity, slot in ENTITY_SLOTS.items():
@@ -104,8 +109,8 @@ def _without_entities(tracker: Tracker) -> str:
 
 class ActionHandleInform(Action):
     """A detail given outside any form. When the message also describes a problem
-    ("小区停水两天了，我叫刘芳，电话…"), it is a request: the order form starts as 求助,
-    the most common order type, keeping every detail. Otherwise the bot asks what the matter is."""
+    ("小区停水两天了，我叫刘芳，电话…"), it is a request: the order form starts, keeping
+    every detail, and asks which type of matter it is unless the citizen said so. Otherwise the bot asks what the matter is."""
 
     def name(self) -> Text:
         return "action_handle_inform"

@@ -103,3 +103,19 @@ def is_pure_abuse(text: str) -> bool:
         return False
     rest = _FILLER.sub("", _CUE_RE["abuse"].sub("", text or ""))
     return len(rest) < 6
+
+
+# the frame of a letter and the words that open any request are not the matter
+_FRAME = re.compile(
+    r"尊敬的[^，。！？,.!?：:]{0,12}[：:，,]?|领导(们)?(您|你)?好|(你|您)(们)?好|在吗|在不在|此致|敬礼|"
+    r"谢谢|感谢|麻烦(你|您)了|辛苦了|打扰了|请问|我想|我要|想问|问一下|反映一下|反映个|一个|事情|问题|情况"
+)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def is_substantive(text: str, minimum: int = 12) -> bool:
+    """Whether a message tells a matter in its own words (a letter, a rambling or dialect
+    account) rather than greeting, thanking or asking the bot something short: at least
+    `minimum` Chinese characters once the letter's frame and request openers are gone."""
+    core = _FRAME.sub("", text or "")
+    return len(_HAN.findall(core)) >= minimum

@@ -11,6 +11,9 @@ or treated as an emergency only with evidence in the citizen's words:
 * ``cross_region`` without a place outside Shangluo named → the best other intent; a
   request that names only a place outside Shangluo → ``cross_region``.
 * nothing but punctuation or emoji → ``start_request`` (the bot asks what the matter is).
+* a matter told in words no intent fits (a letter, rambling, dialect) classified as
+  fallback, chitchat, greeting or thanks → ``inform``: the order starts with the text as
+  its description (bot/actions/order_start.py ActionHandleInform).
 
 Pure Python; bot/nlu_components/evidence_gate.py applies it inside the NLU pipeline.
 """
@@ -27,6 +30,9 @@ SUSPECTED = "emergency_suspected"
 CROSS_REGION = "cross_region"
 START_REQUEST = "start_request"
 FALLBACK = "nlu_fallback"
+INFORM = "inform"
+# intents that carry no matter of their own: a substantive text under them is a request
+_WEAK = (FALLBACK, "chitchat", "greet", "goodbye", "thank", START_REQUEST)
 OOS_PREFIX = "oos_"
 
 # requests that name only a place outside Shangluo go to the provincial platform
@@ -84,6 +90,8 @@ def decide(
         return Decision(_best_other(ranking), "no place outside Shangluo named")
     if intent in _PLACE_BOUND and not find_district(text) and find_other_region(text):
         return Decision(CROSS_REGION, "names only a place outside Shangluo")
+    if intent in _WEAK and evidence.is_substantive(text):
+        return Decision(INFORM, "a matter in words no intent fits")
     return Decision(intent, "")
 
 

@@ -52,13 +52,20 @@ def _ordered_kinds(kinds: Optional[Iterable[str]]) -> Tuple[str, ...]:
     return tuple(seen)
 
 
-def emergency_reply(kinds: Optional[Iterable[str]] = None) -> str:
+def emergency_reply(kinds: Optional[Iterable[str]] = None, suspected: bool = False) -> str:
     """Tell the citizen to call the emergency number(s) now, with brief safety advice.
 
     ``kinds`` is a subset of police / fire / medical / traffic, most important first;
-    unknown or empty kinds list all four numbers.
+    unknown or empty kinds list all four numbers. ``suspected``: only the classifier
+    thinks it is an emergency, so the request goes on afterwards (the caller says how)
+    and the reply does not say that no order will be taken.
     """
     ordered = _ordered_kinds(kinds)
+    if not ordered and suspected:
+        return (
+            "如果现在就有危险——有人受伤或昏迷、起火、闻到燃气味、正在发生违法犯罪、出了交通事故——"
+            "请立即拨打：110 报警，119 火警/抢险救援，120 医疗急救，122 交通事故报警。"
+        )
     if not ordered:
         first = (
             "请立即拨打紧急电话：110 报警，119 火警/抢险救援，120 医疗急救，122 交通事故报警！"
@@ -74,6 +81,8 @@ def emergency_reply(kinds: Optional[Iterable[str]] = None) -> str:
         # number stays one glance away, after the one that matters first
         advice.append("如情况还涉及其他险情，也可拨打：" + "，".join(
             f"{EMERGENCY_NUMBERS[k][0]}（{EMERGENCY_NUMBERS[k][1]}）" for k in others) + "。")
+    if suspected:
+        return "\n".join([first, *advice])
     return "\n".join([first, *advice, _NOT_AN_ORDER])
 
 

@@ -96,7 +96,7 @@ async def test_a_bare_detail_outside_a_form_asks_what_the_matter_is(domain, disp
     assert dispatcher.messages[-1]["response"] == "utter_ask_what_matter"
 
 
-async def test_a_detail_with_a_problem_starts_a_help_request(domain, dispatcher):
+async def test_a_detail_with_a_problem_starts_a_request_whose_type_the_form_asks(domain, dispatcher):
     from bot.actions.order_start import ActionHandleInform
 
     text = "我们小区停水两天了一直没人管，我叫刘芳，电话15191401234"
@@ -105,7 +105,9 @@ async def test_a_detail_with_a_problem_starts_a_help_request(domain, dispatcher)
     events = await ActionHandleInform().run(dispatcher, make_tracker(text, "inform", entities=entities), domain)
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "order_form"
     slots = slot_events(events)
-    assert slots["order_type"] == "求助" and slots["contact_phone"] == "15191401234" and slots["contact_name"] == "刘芳"
+    assert slots["order_type"] is None  # neither the words nor the intent say which type: the form asks
+    assert slots["contact_phone"] == "15191401234" and slots["contact_name"] == "刘芳"
+    assert "停水两天" in slots["description"]
 
 
 async def test_not_solved_after_an_answer_accepts_the_consult_order(domain, dispatcher):

@@ -206,7 +206,7 @@ def test_graph_schema_validates_without_training():
     assert ours[0] not in {n for n, node in model_config.train_schema.nodes.items() if node.uses is ScreeningOverride}
 
 
-def test_project_config_runs_us_last():
+def test_project_config_runs_us_after_the_classifiers_and_before_the_evidence_gate():
     config_path = Path(__file__).resolve().parents[3] / "config.yml"
     if not config_path.exists():
         pytest.skip("config.yml not present")
@@ -214,5 +214,6 @@ def test_project_config_runs_us_last():
 
     pipeline = read_yaml_file(str(config_path)).get("pipeline") or []
     names = [entry.get("name") for entry in pipeline]
-    assert names and names[-1] == COMPONENT_PATH
-    assert "FallbackClassifier" in names and names.index("FallbackClassifier") < len(names) - 1
+    # the lexicon overrides every classifier; the evidence gate then weighs what is left
+    assert names[-2:] == [COMPONENT_PATH, "bot.nlu_components.evidence_gate.EvidenceGate"]
+    assert "FallbackClassifier" in names and names.index("FallbackClassifier") < names.index(COMPONENT_PATH)
