@@ -97,7 +97,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         domain: DomainDict,
     ) -> List[Text]:
         wanted = f.required_slots(tracker.get_slot("order_type"), tracker.slots)
-        if not tracker.get_slot("order_type") and not in_email_mode(tracker):
+        if tracker.get_slot("order_type") not in f.ORDER_TYPES and not in_email_mode(tracker):
             wanted.insert(wanted.index("description") + 1, "order_type")  # neither words nor intent said it
         return [slot for slot in wanted if slot in domain_slots]
 

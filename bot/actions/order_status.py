@@ -1,6 +1,7 @@
 """Order status queries and withdrawals (撤单, 第十八条) on the citizen's own orders."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -63,6 +64,15 @@ class ActionOrderStatus(Action):
         return header + "\n".join(describe(o) for o in orders)
 
 
+_CONFIRM_WITHDRAWAL = re.compile(r"^(确定|确认|对|是|嗯|好|行|要)[的吧啊呀，,\s]*(要)?(撤销|撤回|撤了|撤吧|撤|取消)(掉|了|吧)?[。！!]*$"
+                                 r"|^(撤销|撤回|撤)(吧|了|掉)?[。！!]*$")
+
+
+def confirms_withdrawal(text: str) -> bool:
+    """"确认撤销", "对，撤了", "撤吧": a yes to "确定要撤销…吗" in the citizen's words."""
+    return bool(_CONFIRM_WITHDRAWAL.search(f.clean(text)))
+
+
 class ActionPrepareWithdraw(Action):
     """Finds the order to withdraw and asks the citizen to confirm."""
 
@@ -71,6 +81,11 @@ class ActionPrepareWithdraw(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         order_no = first_entity(tracker, "order_no")
+        pending = tracker.get_slot("withdraw_order_no")
+        if (tracker.get_slot("pending_offer") == "withdraw" and pending and (not order_no or order_no.upper() == pending)
+                and confirms_withdrawal(latest_text(tracker))):
+            # the button's own words typed ("确定撤销", "对，撤了") confirm the question just asked
+            return await ActionWithdrawOrder().run(dispatcher, tracker, domain)
         if not order_no and tracker.get_slot("pending_offer") == "consult_order" and f.says_solved(latest_text(tracker)):
             # "解决了" right after a knowledge-base answer is no withdrawal: the answer helped
             dispatcher.utter_message(text="太好了，能帮上忙就好。还有其他问题可以随时问我。")

@@ -45,6 +45,27 @@ def confirmation_text(order: Dict[str, Any], evidence: str = "") -> str:
     return text + "想了解进度可以随时发“查询工单”。"
 
 
+# fields of POST /api/v1/orders → the slot the form asks for them
+_PAYLOAD_SLOTS = {
+    "description": "description", "district": "district", "address": "address", "occurred_at": "occurred_at",
+    "contact_name": "contact_name", "contact_phone": "contact_phone", "anonymous": "anonymous", "type": "order_type",
+}
+
+
+def refused_fields(error: GatewayRejected) -> List[str]:
+    """The slots behind the fields a 422 names (FastAPI's `detail[*].loc`), in form order."""
+    if error.status_code != 422 or not isinstance(error.detail, list):
+        return []
+    found: List[str] = []
+    for item in error.detail:
+        loc = item.get("loc") if isinstance(item, dict) else None
+        for part in loc or ():
+            slot = _PAYLOAD_SLOTS.get(part) if isinstance(part, str) else None
+            if slot and slot not in found:
+                found.append(slot)
+    return found
+
+
 class ActionSubmitOrder(Action):
     def name(self) -> Text:
         return "action_submit_order"
@@ -76,6 +97,12 @@ class ActionSubmitOrder(Action):
             return [SlotSet("order_pending", True)]
         except GatewayRejected as error:
             logger.warning("gateway rejected order of %s: %s", tracker.sender_id, error)
+            fields = refused_fields(error)
+            if fields:
+                # the refused detail is asked again (the form's question for it), not the summary
+                dispatcher.utter_message(text=f"工单没有提交成功：{error.message}。请重新告诉我这一项。")
+                return [SlotSet("order_pending", False), SlotSet("order_confirmed", None),
+                        *[SlotSet(slot, None) for slot in fields], FollowupAction("order_form")]
             dispatcher.utter_message(text=f"工单没有提交成功：{error.message}。请修改后再确认，或回复“取消”。")
             # back into the form: it shows the summary again and takes the correction
             return [SlotSet("order_pending", False), SlotSet("order_confirmed", None), FollowupAction("order_form")]

@@ -1,0 +1,117 @@
+"""The form reads citizens' own words: corrections, the order type, names, times,
+a suspected emergency, and refusals by the gateway that name a field."""
+from __future__ import annotations
+
+from bot.actions.order_form import ValidateOrderForm, _name_from_answer
+from bot.actions.order_status import confirms_withdrawal
+from bot.actions.order_submit import refused_fields
+from bot.actions.gateway_client import GatewayRejected
+from tests.bot.conftest import make_tracker, slot_events, texts
+
+FORM = "order_form"
+
+
+async def run_form(domain, dispatcher, **kwargs):
+    tracker = make_tracker(active_loop=FORM, **kwargs)
+    # the values collected before this message are in the history, as in a real tracker
+    history = [{"event": "slot", "name": k, "value": v} for k, v in (kwargs.get("slots") or {}).items()]
+    tracker.events = history + tracker.events
+    return slot_events(await ValidateOrderForm().run(dispatcher, tracker, domain))
+
+
+def _summary_slots(**extra):
+    slots = {"order_type": "投诉", "description": "北新街烧烤摊天天吵到凌晨两点", "district": "商州区",
+             "address": "北新街中段", "occurred_at": "昨天晚上", "anonymous": False, "contact_name": "王建军",
+             "contact_phone": "13891400000", "reply_required": True, "requested_slot": "order_confirmed"}
+    slots.update(extra)
+    return slots
+
+
+async def test_district_corrected_on_the_summary(domain, dispatcher):
+    text = "不对不对，区县说错了，是洛南县不是商州区"
+    events = await run_form(domain, dispatcher, text=text, intent="deny", slots=_summary_slots(),
+                            new_slots={"order_confirmed": text, "district": "洛南县"})
+    assert events["district"] == "洛南县"
+    assert events["order_confirmed"] is None and events["requested_slot"] == "order_confirmed"
+    assert "洛南县" in texts(dispatcher)
+
+
+async def test_time_corrected_on_the_summary(domain, dispatcher):
+    text = "时间说错了，是前天下午买的"
+    events = await run_form(domain, dispatcher, text=text, intent="inform", slots=_summary_slots(),
+                            new_slots={"order_confirmed": text})
+    assert events["occurred_at"] == "前天下午"
+    assert events["order_confirmed"] is None
+
+
+async def test_back_to_real_name_takes_name_and_phone(domain, dispatcher):
+    slots = _summary_slots(anonymous=True, contact_name=None, contact_phone=None, reply_required=False)
+    text = "算了，我还是实名吧，我叫何志强，电话18691431234"
+    events = await run_form(domain, dispatcher, text=text, slots=slots,
+                            new_slots={"order_confirmed": text, "contact_phone": "18691431234"})
+    assert events["anonymous"] is False
+    assert events["contact_name"] == "何志强" and events["contact_phone"] == "18691431234"
+
+
+async def test_type_change_mid_form_is_not_stored_as_the_address(domain, dispatcher):
+    slots = {"order_type": "投诉", "description": "小区门口的路灯太暗了", "district": "商州区", "requested_slot": "address"}
+    text = "哦不对，我不是投诉，就是想提个建议"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"address": text})
+    assert events["order_type"] == "意见建议"
+    assert events.get("address") is None
+    assert events["requested_slot"] != "address"  # a suggestion needs no address
+
+
+async def test_unknown_type_is_asked_after_the_description(domain, dispatcher):
+    text = "额们村里头那条路瞎了好几个月了，下雨天根本走不成，咋弄嘛"
+    events = await run_form(domain, dispatcher, text=text, slots={"order_type": None, "requested_slot": "description"},
+                            new_slots={"description": text})
+    assert events["requested_slot"] == "order_type"
+
+
+async def test_type_answer_in_words_and_unclear_answer(domain, dispatcher):
+    events = await run_form(domain, dispatcher, text="算是投诉吧", slots={"description": "路灯坏了一个月", "requested_slot": "order_type"},
+                            new_slots={"order_type": "算是投诉吧"})
+    assert events["order_type"] == "投诉" and events["requested_slot"] == "district"
+    events = await run_form(domain, dispatcher, text="我也说不上", slots={"description": "路灯坏了一个月", "requested_slot": "order_type"},
+                            new_slots={"order_type": "我也说不上"})
+    assert events["order_type"] is None and events["requested_slot"] == "order_type"
+    assert dispatcher.messages[-1].get("response") == "utter_order_type_unclear"
+
+
+async def test_suspected_emergency_in_the_form_warns_and_takes_the_answer(domain, dispatcher):
+    slots = {"order_type": "投诉", "description": "楼下饭店油烟太大", "requested_slot": "district"}
+    events = await run_form(domain, dispatcher, text="商州区", intent="emergency_suspected", slots=slots,
+                            new_slots={"district": "商州区"})
+    assert events["district"] == "商州区"
+    assert dispatcher.messages[0].get("response") == "utter_emergency_suspected_in_form"
+
+
+async def test_future_time_is_questioned_once(domain, dispatcher):
+    slots = {"order_type": "投诉", "description": "饭店油烟", "district": "商州区", "address": "北新街",
+             "requested_slot": "occurred_at"}
+    events = await run_form(domain, dispatcher, text="明天", slots=slots, new_slots={"occurred_at": "明天"})
+    assert events["occurred_at"] is None and "还没到" in texts(dispatcher)
+    events = await run_form(domain, dispatcher, text="上个礼拜三晚上", slots=slots, new_slots={"occurred_at": "上个礼拜三晚上"})
+    assert events["occurred_at"] == "上个礼拜三晚上"
+
+
+def test_names_from_answers():
+    assert _name_from_answer("额姓王，叫王有福") == "王有福"
+    assert _name_from_answer("免贵姓李") == "李先生/女士"
+    assert _name_from_answer("好的") is None
+    assert _name_from_answer("不想说") is None
+    assert _name_from_answer("13891400000") is None
+
+
+def test_typed_button_words_confirm_a_withdrawal():
+    for text in ("确认撤销", "对，撤了", "确定撤销", "撤吧"):
+        assert confirms_withdrawal(text), text
+    for text in ("不撤了", "我要撤销工单", "先不撤"):
+        assert not confirms_withdrawal(text), text
+
+
+def test_gateway_refusal_names_the_field_to_ask_again():
+    error = GatewayRejected(422, [{"loc": ["body", "contact_phone"], "msg": "电话号码格式不正确"}])
+    assert refused_fields(error) == ["contact_phone"]
+    assert refused_fields(GatewayRejected(409, "重复")) == []
