@@ -22,8 +22,9 @@ from bot.actions.order_type_words import named_order_type
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_value
 from bot.screening.gate import SUSPECTED
-from bot.screening.names import parse_name_answer
+from bot.screening.names import is_name_word, parse_name_answer
 from bot.screening.times import parse_time
+from bot.screening.districts import district_mention
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
 
 SERVED = "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区（商丹园区）"
@@ -69,20 +70,40 @@ def _name_from_answer(value: Any) -> Optional[str]:
     if name:
         return name
     bare = f.parse_contact_name(text)
-    if bare and _BARE_NAME.fullmatch(bare) and f.parse_yes_no(bare) is None:
-        return bare
+    if bare and _BARE_NAME.fullmatch(bare) and is_name_word(bare) and named_order_type(bare) is None:
+        return bare  # 求助, 好的, 新建 are no names: the word must start with a surname
+    return None
+
+
+_PLACE_WORD = re.compile(r"街道|街|路|巷|道|村|镇|乡|社区|小区|花园|家园|苑|号|组|楼|单元|广场|市场|学校|医院|公园|对面|旁边|附近|门口|后面|隔壁")
+
+
+def _address_beside_district(text: str) -> Optional[str]:
+    """The address an answer to the district question gives after the district's name."""
+    mention = district_mention(text)
+    if mention is None:
+        return None
+    rest = text[mention.end:].strip(" ，,。的")
+    if len(rest) >= 3 and _PLACE_WORD.search(rest) and not find_phone(rest):
+        return rest[:200]
     return None
 
 
 def _times_asked(tracker: Tracker, slot: str) -> int:
-    """How many times in a row the form has asked for `slot` (this run of the form)."""
-    count = 0
+    """How many answers the citizen has given to the question for `slot`, this one included
+    (the citizen's messages since the form started asking it)."""
+    answers = counted = 0
     for event in reversed(list(tracker.events)):
-        if event.get("event") == "slot" and event.get("name") == REQUESTED_SLOT:
+        kind = event.get("event")
+        if kind == "user":
+            answers += 1
+        elif kind == "active_loop":
+            break
+        elif kind == "slot" and event.get("name") == REQUESTED_SLOT:
             if event.get("value") != slot:
                 break
-            count += 1
-    return count
+            counted = answers  # messages after this ask of the same question
+    return counted
 
 
 class ValidateOrderForm(EmailFormMixin, FormValidationAction):
@@ -104,7 +125,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         """A correction in the citizen's words ("区县说错了，是洛南县") replaces what Rasa's
         mappings made of the message; otherwise each slot is validated as usual."""
-        if latest_intent(tracker) == SUSPECTED:
+        if latest_intent(tracker) == SUSPECTED and tracker.get_slot(REQUESTED_SLOT):
+            # an answer inside the form that only the classifier took for an emergency
             dispatcher.utter_message(response="utter_emergency_suspected_in_form")
         events = self._correction_events(dispatcher, tracker)
         if events is not None:
@@ -179,7 +201,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         text = f.drop_negated(value)
         district = normalize_district(text) or find_district(text)
         if district:
-            return {"district": district}
+            result: Dict[Text, Any] = {"district": district}
+            address = _address_beside_district(f.clean(value))
+            if address and tracker.get_slot(REQUESTED_SLOT) == "district" and not tracker.get_slot("address"):
+                result["address"] = address  # "商州区城关街道幸福路12号" answers the next question too
+            return result
         order_type = tracker.get_slot("order_type")
         if order_type in f.CITYWIDE_ALLOWED and any(w in text for w in ("全市", "市级", "整个商洛", "不限", "都有", "全商洛")):
             return {"district": f.CITYWIDE}

@@ -11,6 +11,8 @@ or treated as an emergency only with evidence in the citizen's words:
 * ``cross_region`` without a place outside Shangluo named → the best other intent; a
   request that names only a place outside Shangluo → ``cross_region``.
 * nothing but punctuation or emoji → ``start_request`` (the bot asks what the matter is).
+* ``order_status`` / ``withdraw_order`` without a word about an order, its progress or
+  withdrawing it (社保咋交嘛 is no status query) → the best other intent.
 * a matter told in words no intent fits (a letter, rambling, dialect) classified as
   fallback, chitchat, greeting or thanks → ``inform``: the order starts with the text as
   its description (bot/actions/order_start.py ActionHandleInform).
@@ -20,6 +22,7 @@ Pure Python; bot/nlu_components/evidence_gate.py applies it inside the NLU pipel
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from typing import List, Optional, Sequence, Tuple
 
 from bot.screening import evidence
@@ -34,6 +37,13 @@ INFORM = "inform"
 # intents that carry no matter of their own: a substantive text under them is a request
 _WEAK = (FALLBACK, "chitchat", "greet", "goodbye", "thank", START_REQUEST)
 OOS_PREFIX = "oos_"
+
+# intents about the citizen's own orders: they need a word about an order
+_ORDER_CUES = {
+    "order_status": re.compile(r"工单|单子|进度|进展|查询|查一下|查查|办得|办理|办了没|结果|回复|回音|答复|怎么样了|咋样了|"
+                               r"处理|受理|编号|反映的|投诉的|举报的|报的事|提交的|SL\d", re.I),
+    "withdraw_order": re.compile(r"撤|取消|不办了|不用办|不用处理|不需要处理|不用管了|作废|收回"),
+}
 
 # requests that name only a place outside Shangluo go to the provincial platform
 _PLACE_BOUND = ("complaint", "report", "request_help", "suggestion", "praise")
@@ -90,6 +100,10 @@ def decide(
         return Decision(_best_other(ranking), "no place outside Shangluo named")
     if intent in _PLACE_BOUND and not find_district(text) and find_other_region(text):
         return Decision(CROSS_REGION, "names only a place outside Shangluo")
+    if intent in _ORDER_CUES and not _ORDER_CUES[intent].search(text):
+        other = _best_other([(n, c) for n, c in ranking if n not in _ORDER_CUES])
+        return Decision(INFORM if other == FALLBACK and evidence.is_substantive(text) else other,
+                        "no word about an order")
     if intent in _WEAK and evidence.is_substantive(text):
         return Decision(INFORM, "a matter in words no intent fits")
     return Decision(intent, "")

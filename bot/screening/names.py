@@ -85,6 +85,11 @@ def _is_name(word: str) -> bool:
     return len(word) <= 4 and (len(rest) >= 1 or len(word) == 1)
 
 
+def is_name_word(word: str) -> bool:
+    """Whether `word` alone can be a contact's name (starts with a surname: 王有福, 老王, 王师傅)."""
+    return _is_name(word)
+
+
 def _words(toks: Sequence[Token]) -> List[str]:
     return [t.word for t in toks]
 

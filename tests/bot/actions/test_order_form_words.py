@@ -115,3 +115,30 @@ def test_gateway_refusal_names_the_field_to_ask_again():
     error = GatewayRejected(422, [{"loc": ["body", "contact_phone"], "msg": "电话号码格式不正确"}])
     assert refused_fields(error) == ["contact_phone"]
     assert refused_fields(GatewayRejected(409, "重复")) == []
+
+
+async def test_address_correction_while_the_time_is_asked_leaves_the_time_unanswered(domain, dispatcher):
+    slots = {"order_type": "举报", "description": "饭店把油烟直接排到居民楼里", "district": "山阳县",
+             "address": "城关镇东大街", "requested_slot": "occurred_at"}
+    text = "地址说错了，应该是城关镇西大街"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"occurred_at": text})
+    assert events["address"] == "城关镇西大街"
+    assert events["occurred_at"] is None and events["requested_slot"] == "occurred_at"
+
+
+def test_answers_to_the_same_question_are_counted_from_its_first_ask():
+    from bot.actions.order_form import _times_asked
+    from tests.bot.conftest import make_tracker
+
+    def ask(slot):
+        return [{"event": "slot", "name": "requested_slot", "value": slot}, {"event": "action", "name": "action_listen"}]
+
+    def user(text):
+        return {"event": "user", "text": text, "parse_data": {"intent": {"name": "inform"}}}
+
+    tracker = make_tracker("?")
+    tracker.events = [{"event": "active_loop", "name": "order_form"}, *ask("description"), user("路灯坏了"),
+                      {"event": "slot", "name": "description", "value": "路灯坏了"}, *ask("order_type"), user("嗯")]
+    assert _times_asked(tracker, "order_type") == 1
+    tracker.events += [*ask("order_type"), user("不知道")]
+    assert _times_asked(tracker, "order_type") == 2

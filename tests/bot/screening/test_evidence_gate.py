@@ -43,3 +43,18 @@ def test_cross_region_needs_a_place_outside():
 def test_pure_abuse_only():
     assert evidence.is_pure_abuse("傻逼")
     assert not evidence.is_pure_abuse("妈的，小区门口的路坏了半年了也没人修")
+
+
+def test_status_and_withdrawal_need_a_word_about_an_order():
+    assert decide("我是打零工的，没有单位，社保咋交嘛？", "order_status", rank("order_status", "consult"), False).intent == "consult"
+    assert decide("我上回反映的那个事咋样了", "order_status", rank("order_status", "consult"), False).intent == "order_status"
+    assert decide("查询工单", "order_status", rank("order_status"), False).intent == "order_status"
+    assert decide("不想办了，撤了吧", "withdraw_order", rank("withdraw_order"), False).intent == "withdraw_order"
+
+
+def test_a_matter_in_words_no_intent_fits_starts_a_request():
+    letter = "额们村里头那条路瞎了好几个月了，下雨天根本走不成，咋弄嘛"
+    assert decide(letter, "nlu_fallback", rank("nlu_fallback", "chitchat"), False).intent == "inform"
+    assert decide("尊敬的领导您好！此致敬礼", "greet", rank("greet"), False).intent == "greet"
+    assert decide("你们这个机器人能干啥", "chitchat", rank("chitchat"), False).intent == "chitchat"
+    assert evidence.is_substantive("我想反映一下我们楼下的广场舞声音太大了")
