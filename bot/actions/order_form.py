@@ -202,7 +202,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         district = normalize_district(text) or find_district(text)
         if district:
             result: Dict[Text, Any] = {"district": district}
-            address = _address_beside_district(f.clean(value))
+            address = _address_beside_district(f.clean(latest_text(tracker)))  # the value may be the entity alone
             if address and tracker.get_slot(REQUESTED_SLOT) == "district" and not tracker.get_slot("address"):
                 result["address"] = address  # "商州区城关街道幸福路12号" answers the next question too
             return result
@@ -242,7 +242,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if answer == f.UNKNOWN_TIME or tracker.get_slot(REQUESTED_SLOT) != "occurred_at":
             return {"occurred_at": answer}
         mention = parse_time(text)
-        if mention is not None and mention.in_future and _times_asked(tracker, "occurred_at") < 2:
+        first_answer = _times_asked(tracker, "occurred_at") < 2
+        if mention is None and first_answer:
+            dispatcher.utter_message(text="没听出是什么时候。请说一下大概时间，比如“昨天晚上”“上周三”“从上个月开始一直这样”；记不清可以回复“不清楚”。")
+            return {"occurred_at": None}
+        if mention is not None and mention.in_future and first_answer:
             dispatcher.utter_message(text=f"“{mention.words}”还没到呢。这件事是已经发生的吗？请说一下是什么时候发生的，记不清可以说“不清楚”。")
             return {"occurred_at": None}
         return {"occurred_at": answer}

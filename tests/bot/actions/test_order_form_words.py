@@ -142,3 +142,21 @@ def test_answers_to_the_same_question_are_counted_from_its_first_ask():
     assert _times_asked(tracker, "order_type") == 1
     tracker.events += [*ask("order_type"), user("不知道")]
     assert _times_asked(tracker, "order_type") == 2
+
+
+async def test_district_answer_with_the_address_fills_both(domain, dispatcher):
+    slots = {"order_type": "举报", "description": "楼下空地上有人天天烧垃圾", "requested_slot": "district"}
+    text = "商州区陈塬街道办旁边那片空地"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"district": "商州区"})
+    assert events["district"] == "商州区" and events["address"] == "陈塬街道办旁边那片空地"
+    assert events["requested_slot"] == "occurred_at"
+
+
+async def test_an_answer_with_no_time_in_it_is_asked_again_once(domain, dispatcher):
+    slots = {"order_type": "投诉", "description": "烧烤摊太吵", "district": "商州区", "address": "北新街",
+             "requested_slot": "occurred_at"}
+    text = "不是部队的事，就是个烧烤摊"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"occurred_at": text})
+    assert events["occurred_at"] is None and "什么时候" in texts(dispatcher)
+    events = await run_form(domain, dispatcher, text="天天晚上都这样", slots=slots, new_slots={"occurred_at": "天天晚上都这样"})
+    assert events["occurred_at"] == "天天晚上都这样"
