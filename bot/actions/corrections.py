@@ -47,10 +47,10 @@ class Correction:
             parts.append(f"类型改为{self.order_type}")
         for slot, value in self.values.items():
             if slot == "anonymous":
-                parts.append("改为匿名反映" if value else "改为实名反映")
+                parts.append("反映方式改为匿名" if value else "反映方式改为实名")
             elif slot in _FIELD_LABEL and value not in (None, ""):
                 parts.append(f"{_FIELD_LABEL[slot]}改为“{value}”")
-        return "好的，已" + "，".join(parts) + "。" if parts else ""
+        return "好的，已将" + "，".join(parts) + "。" if parts else ""
 
     def __bool__(self) -> bool:
         return bool(self.values or self.order_type)

@@ -91,6 +91,25 @@ def clean(text: Any) -> str:
     return text.strip()
 
 
+_OPENER = re.compile(
+    r"^(?:(?:你好|您好|喂|哎|唉|嗯|在吗|在不在|领导好|请问|是12345吗|是不是12345|12345吗|尊敬的[^，。！？,.!?：:\s]{0,12})[，,。！!？?：:\s~]*)+"
+)
+_REQUEST_OPENER = re.compile(
+    r"^(?:我|额|俺)?(?:要|想|想要|来)?(?:投诉|举报|反映|反应|求助|提个?建议|咨询|表扬)(?:一下|一个|个|下)?"
+    r"(?:事情?|问题|情况)?[，,。！!：:\s]+"
+)
+_CLOSING = re.compile(r"[，,。！!\s]*(?:此致[，,\s]*敬礼|谢谢(?:你们|您|领导)?|麻烦(?:你们|您)?了|辛苦了)[。！!\s]*$")
+
+
+def matter_text(text: Any) -> str:
+    """The matter itself: without the greeting, "我要投诉，" and the letter's closing."""
+    text = clean(text)
+    core = _OPENER.sub("", text)
+    core = _REQUEST_OPENER.sub("", core)
+    core = _CLOSING.sub("", core)
+    return core if has_substance(core) else text
+
+
 def has_substance(text: str, minimum: int = 6) -> bool:
     """Whether a message says more than "我要投诉" and could serve as the matter itself."""
     core = _TRIGGER_PHRASES.sub("", _PUNCT.sub("", clean(text)))

@@ -46,7 +46,7 @@ class ActionStartOrder(Action):
             # "想咨询一下…" opens every kind of request: a stronger type from the intent stays
             keep["order_type"] = by_intent if named == "咨询" and by_intent else (named or by_intent)
             if f.has_substance(text):
-                keep["description"] = text[: f.MAX_DESCRIPTION_CHARS]
+                keep["description"] = f.matter_text(text)[: f.MAX_DESCRIPTION_CHARS]
         for entity, slot in ENTITY_SLOTS.items():
             value = first_entity(tracker, entity)
             if entity == "person_name" and not SELF_NAMED.search(text):

@@ -160,3 +160,17 @@ async def test_an_answer_with_no_time_in_it_is_asked_again_once(domain, dispatch
     assert events["occurred_at"] is None and "什么时候" in texts(dispatcher)
     events = await run_form(domain, dispatcher, text="天天晚上都这样", slots=slots, new_slots={"occurred_at": "天天晚上都这样"})
     assert events["occurred_at"] == "天天晚上都这样"
+
+
+def test_the_matter_without_greeting_opener_and_closing():
+    from bot.actions.order_fields import matter_text
+
+    assert matter_text("我要投诉，商州区东店子那个超市卖过期牛奶，昨天买的") == "商州区东店子那个超市卖过期牛奶，昨天买的"
+    assert matter_text("尊敬的领导：您好！我们小区门口的路灯坏了三个月了。此致敬礼") == "我们小区门口的路灯坏了三个月了"
+    assert matter_text("我要投诉") == "我要投诉"  # nothing else to keep
+
+
+def test_acknowledgement_reads_as_chinese():
+    from bot.actions.corrections import Correction
+
+    assert Correction(values={"district": "洛南县"}).acknowledgement() == "好的，已将区县改为“洛南县”。"
