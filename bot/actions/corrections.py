@@ -23,12 +23,14 @@ from bot.screening import find_district, find_phone, normalize_district, normali
 from bot.screening.names import find_self_name, parse_name_answer
 from bot.screening.times import parse_time
 
-_CUE = re.compile(r"说错|写错|填错|记错|搞错|弄错|打错|错了|不对|改成|改为|改一下|换成|更正|应该是|重新说")
+_CUE = re.compile(r"说错|写错|填错|记错|搞错|弄错|打错|错了|错咧|错啦|错哩|错嘞|少打|多打|漏打|少了一位|多了一位|不对|改成|改为|改一下|换成|更正|应该是|重新说")
 _NOT_A_BUT_B = re.compile(r"不是([^，。！？,.!?；;\s]{1,20}?)[，,、\s]*(?:而)?是([^，。！？,.!?；;\s]{1,30})")
 _B_NOT_A = re.compile(r"是([^，。！？,.!?；;\s]{1,30}?)[，,、\s]*(?:而)?不是([^，。！？,.!?；;\s]{1,20})")
 _NEW_VALUE = re.compile(r"(?:应该是|改成|改为|换成|更正为|其实是|是|叫|在)[：:\s]*([^，。！？,.!?；;]+?)(?:才对|就对了|吧|啊|呀|了)?[。！!]*$")
 _BACK_TO_REAL_NAME = re.compile(r"还是(?:用)?实名|不匿名了|不用匿名了|实名吧|我要实名|改成实名|留名字吧|还是留")
 _BACK_TO_ANONYMOUS = re.compile(r"还是匿名|匿名吧|改成匿名|不留名了|不留名字了|名字别留|别留我名字")
+
+_CHARACTER_SPELLING = re.compile(r"[\u4e00-\u9fff]{1,4}的[\u4e00-\u9fff]|[\u4e00-\u9fff]字(旁|头|底)的[\u4e00-\u9fff]")
 
 _FIELD_LABEL = {
     "description": "内容", "district": "区县", "address": "地址", "occurred_at": "时间",
@@ -60,8 +62,11 @@ def _tail_value(text: str) -> Optional[str]:
     """The new value at the end of a correction: "…说错了，是洛南县" → 洛南县."""
     clauses = [c for c in re.split(r"[，,。；;！!]", text) if c.strip()]
     for clause in reversed(clauses):
-        if _CUE.fullmatch(clause.strip()) or re.fullmatch(r"(不对|错了|哦|噢|啊|哎|唉)+", clause.strip()):
+        clause = clause.strip()
+        if _CUE.fullmatch(clause) or re.fullmatch(r"(不对|错了|哦|噢|啊|哎|唉)+", clause):
             continue
+        if clause.startswith(("不是", "而不是")) or _CHARACTER_SPELLING.fullmatch(clause):
+            continue  # "不是大小的小", "拂晓的晓": how the value is NOT written / spelled, not the value
         m = _NEW_VALUE.search(clause)
         if m:
             return m.group(1).strip()
@@ -76,7 +81,7 @@ def _value_for(slot: str, raw: str, text: str) -> Optional[Any]:
     if slot == "contact_phone":
         return normalize_phone(raw) or find_phone(raw) or find_phone(text)
     if slot == "contact_name":
-        return find_self_name(text) or parse_name_answer(raw)
+        return parse_name_answer(raw) or find_self_name(text)
     if slot == "occurred_at":
         mention = parse_time(raw)
         return mention.words if mention else None

@@ -38,12 +38,19 @@ FORM_SLOTS = (
 ORDER_STATE_SLOTS = FORM_SLOTS + ("order_type", "form_run_id", "own_rights", "order_pending")
 
 CITYWIDE = "全市"
+NO_PLACE = "未说明具体地点"
+_NO_PLACE_WORDS = re.compile(r"没有具体|没具体|不涉及|没有地址|没地址|不是具体|全市|全县|到处都|哪儿都|好多地方|说不清|不好说|不知道|不清楚")
+
+
+def says_no_place(text: Any) -> bool:
+    """"没有具体地点", "全县都这样": the matter has no single place."""
+    return bool(_NO_PLACE_WORDS.search(clean(text)))
 UNKNOWN_TIME = "不详"
 MAX_DESCRIPTION_CHARS = 2000
 MIN_DESCRIPTION_CHARS = 5
 
 # Orders that happen somewhere need the place; types that may concern the whole city accept 全市.
-NEEDS_ADDRESS = {"求助", "投诉", "举报"}
+NEEDS_ADDRESS = {"求助", "投诉", "举报", "意见建议", "表扬"}  # 属地管理: where it is decides who handles it
 NEEDS_TIME = {"投诉", "举报"}
 ANONYMITY_ALLOWED = {"投诉", "举报", "意见建议", "表扬"}
 CITYWIDE_ALLOWED = {"咨询", "意见建议", "表扬"}
@@ -54,7 +61,7 @@ def required_slots(order_type: Optional[str], slots: Mapping[str, Any]) -> List[
     """The slots this order needs, given what is already known."""
     order_type = order_type if order_type in ORDER_TYPES else "求助"
     needed = ["description", "district"]
-    if order_type in NEEDS_ADDRESS:
+    if order_type in NEEDS_ADDRESS and not (order_type in CITYWIDE_ALLOWED and slots.get("district") == CITYWIDE):
         needed.append("address")
     if order_type in NEEDS_TIME:
         needed.append("occurred_at")
@@ -119,6 +126,20 @@ def has_substance(text: str, minimum: int = 6) -> bool:
 _YES = re.compile(r"(^|[^不没別别])(需要|要的|要|是的|是|对|好的|好|可以|行|嗯|ok|OK|确认|确定|没问题|没麻达|成|中)")
 _NO = re.compile(r"(不用|不需要|不要|不必|没必要|算了|否|不是|没有|不了|别|免了)")
 _NOT_CLAUSE = re.compile(r"(不是|不在)[^，,。；;!！?？\s]*?(?=(是|在|，|,|。|\s|$))")
+
+
+_REPLY_NO = re.compile(r"(不用|不需要|不必|无需|别|不要|没必要)[^，。！？,.!?]{0,3}(回复|回电|回电话|联系|答复)")
+_REPLY_YES = re.compile(r"回复|回电|回个电话|答复|联系我|给我个?说法|告诉我结果|通知我")
+
+
+def parse_reply_wish(text: Any) -> Optional[bool]:
+    """"希望有个回复", "必须回复" → True; "不用回复了" → False; None when it says neither."""
+    text = clean(text)
+    if _REPLY_NO.search(text):
+        return False
+    if _REPLY_YES.search(text):
+        return True
+    return None
 
 
 def drop_negated(text: str) -> str:

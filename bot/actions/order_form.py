@@ -136,8 +136,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def _correction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
         text = latest_text(tracker)
         requested = tracker.get_slot(REQUESTED_SLOT)
-        if not requested or text.startswith("/") or in_email_mode(tracker):
-            return None
+        if not requested or requested == "order_type" or text.startswith("/") or in_email_mode(tracker):
+            return None  # naming the type when asked for it is the answer, not a correction
         if requested == "description" and len(text) > 40:
             return None  # a long answer to "what happened" is the matter, not a correction
         candidates = [slot for slot in tracker.slots_to_validate() if slot != REQUESTED_SLOT]
@@ -225,6 +225,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if _answer_is_about_another_field(tracker, "address"):
             return {"address": None}
         text = f.clean(value)
+        if f.says_no_place(text) and not _PLACE_WORD.search(text):
+            if tracker.get_slot("order_type") in f.CITYWIDE_ALLOWED or _times_asked(tracker, "address") >= 2:
+                return {"address": f.NO_PLACE}
+            dispatcher.utter_message(text="大概在什么位置也可以，比如哪个镇或街道、哪个村或小区、附近有什么单位或商店。")
+            return {"address": None}
         if len(text) < 2:
             dispatcher.utter_message(text="地址太简单了，请说到镇或街道、村或小区，能到门牌号更好。")
             return {"address": None}
@@ -309,8 +314,13 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
 
     # ------------------------------------------------------------ reply wanted
     def validate_reply_required(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        explicit = f.parse_yes_no(latest_text(tracker))
+        text = latest_text(tracker)
+        explicit = f.parse_reply_wish(text)
+        if explicit is None:
+            explicit = f.parse_yes_no(text)
         answer = explicit if explicit is not None else (value if isinstance(value, bool) else None)
+        if answer is None and _times_asked(tracker, "reply_required") >= 2:
+            answer = True  # no dead end: the unit replies, as it does by default (第十九条)
         if answer is None:
             dispatcher.utter_message(text="请回复“需要回复”或“不用回复”。")
         return {"reply_required": answer}

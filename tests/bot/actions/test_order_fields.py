@@ -12,8 +12,10 @@ def test_required_slots_per_type():
     # own-rights complaints are never anonymous (第七条(九))
     assert "anonymous" not in f.required_slots("投诉", {"own_rights": True})
     assert f.required_slots("咨询", {}) == ["description", "district", "contact_name", "contact_phone", "order_confirmed"]
-    assert f.required_slots("表扬", {}) == ["description", "district", "anonymous", "contact_name", "contact_phone", "order_confirmed"]
-    assert f.required_slots("意见建议", {"anonymous": True}) == ["description", "district", "anonymous", "order_confirmed"]
+    # praise and suggestions have a place too (属地管理), unless they concern the whole city
+    assert f.required_slots("表扬", {}) == ["description", "district", "address", "anonymous", "contact_name", "contact_phone", "order_confirmed"]
+    assert f.required_slots("意见建议", {"anonymous": True}) == ["description", "district", "address", "anonymous", "order_confirmed"]
+    assert "address" not in f.required_slots("意见建议", {"district": f.CITYWIDE})
     assert f.required_slots(None, {})[0] == "description"
 
 

@@ -59,7 +59,7 @@ async def test_type_change_mid_form_is_not_stored_as_the_address(domain, dispatc
     events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"address": text})
     assert events["order_type"] == "意见建议"
     assert events.get("address") is None
-    assert events["requested_slot"] != "address"  # a suggestion needs no address
+    assert events["requested_slot"] == "address"  # the correction text is not the address: asked again
 
 
 async def test_unknown_type_is_asked_after_the_description(domain, dispatcher):
