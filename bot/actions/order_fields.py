@@ -38,6 +38,7 @@ FORM_SLOTS = (
 ORDER_STATE_SLOTS = FORM_SLOTS + ("order_type", "form_run_id", "own_rights", "order_pending")
 
 CITYWIDE = "全市"
+DISTRICT_UNKNOWN = "待确定"  # the citizen could not say; the gateway's manual dispatch queue decides
 NO_PLACE = "未说明具体地点"
 _NO_PLACE_WORDS = re.compile(r"没有具体|没具体|不涉及|没有地址|没地址|不是具体|全市|全县|到处都|哪儿都|好多地方|说不清|不好说|不知道|不清楚")
 
@@ -108,10 +109,26 @@ _REQUEST_OPENER = re.compile(
 _CLOSING = re.compile(r"[，,。！!\s]*(?:此致[，,\s]*敬礼|谢谢(?:你们|您|领导)?|麻烦(?:你们|您)?了|辛苦了)[。！!\s]*$")
 
 
+_ANONYMITY_WISH = re.compile(r"不想让[^，。！？,.!?]{0,4}知道是我|别让[^，。！？,.!?]{0,4}知道是我|别(说|告诉)[^，。！？,.!?]{0,4}是我|"
+                             r"不要(透露|暴露|泄露)我|给我保密|替我保密|要保密|我要匿名|想匿名|匿名(反映|举报|投诉)")
+
+
+def anonymity_wish(text: Any) -> bool:
+    """"不想让人知道是我说的", "我要匿名举报": the citizen asks to stay anonymous."""
+    return bool(_ANONYMITY_WISH.search(clean(text)))
+
+
+def without_anonymity_wish(text: str) -> str:
+    """The text without the clauses that only ask for anonymity (they are not the matter)."""
+    clauses = re.split(r"(?<=[，,。！!？?；;])", text)
+    kept = [c for c in clauses if not _ANONYMITY_WISH.search(c)]
+    return "".join(kept).strip("，,；; ")
+
+
 def matter_text(text: Any) -> str:
     """The matter itself: without the greeting, "我要投诉，" and the letter's closing."""
     text = clean(text)
-    core = _OPENER.sub("", text)
+    core = without_anonymity_wish(_OPENER.sub("", text))
     core = _REQUEST_OPENER.sub("", core)
     core = _CLOSING.sub("", core)
     return core if has_substance(core) else text
@@ -151,7 +168,7 @@ def parse_yes_no(text: Any) -> Optional[bool]:
     """Read a free-text yes/no answer; None when it says neither."""
     if isinstance(text, bool):
         return text
-    text = clean(text)
+    text = fold_pinyin(clean(text))
     if not text:
         return None
     if _NO.search(text):
@@ -166,11 +183,25 @@ _ANON_YES = re.compile(r"(匿名|不留名|不想留|不愿意留|不愿留|不�
 _ANON_NO = re.compile(r"(实名|署名|留名|可以留|愿意留|能留)")
 
 
+_PINYIN = (("buyong", "不用"), ("buyao", "不要"), ("xuyao", "需要"), ("niming", "匿名"), ("shiming", "实名"),
+           ("bu", "不"), ("yao", "要"), ("shi", "是"), ("dui", "对"), ("hao", "好"), ("xing", "行"), ("keyi", "可以"))
+
+
+def fold_pinyin(text: str) -> str:
+    """Pinyin typed for a yes/no word ("bu用", "yao") as the characters it stands for."""
+    lowered = text.lower()
+    if not re.search(r"[a-z]", lowered):
+        return text
+    for latin, han in _PINYIN:
+        lowered = re.sub(rf"(?<![a-z]){latin}(?![a-z])", han, lowered)
+    return lowered
+
+
 def parse_anonymous(text: Any) -> Optional[bool]:
     """True for 匿名, False for 实名, None when unclear."""
     if isinstance(text, bool):
         return text
-    text = clean(text)
+    text = fold_pinyin(clean(text))
     if _ANON_REFUSED.search(text):
         return False
     if _ANON_YES.search(text):
@@ -325,7 +356,7 @@ def order_payload(
         "channel": channel,
         "sender_id": sender_id,
         "description": clean(slots.get("description"))[:MAX_DESCRIPTION_CHARS],
-        "district": None if district in (None, CITYWIDE) else district,
+        "district": None if district in (None, CITYWIDE, DISTRICT_UNKNOWN) else district,
         "address": clean(slots.get("address"))[:200] or None,
         "occurred_at": clean(slots.get("occurred_at"))[:100] or None,
         "contact_name": None if anonymous else (clean(slots.get("contact_name"))[:50] or None),

@@ -67,6 +67,8 @@ def _name_from_answer(value: Any) -> Optional[str]:
     if not text or f.refuses_name(text):
         return None
     name = parse_name_answer(text)
+    if name and len(name) >= 3 and name[0] == name[1] and f"姓{name[0]}{name[0]}" in text.replace(" ", ""):
+        name = name[1:]  # "我姓彭彭丽娟" (voice input without punctuation) → 彭丽娟
     if name:
         return name
     bare = f.parse_contact_name(text)
@@ -217,7 +219,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             dispatcher.utter_message(text=cross_region_reply(other))
             dispatcher.utter_message(text="如果事情其实发生在商洛，请告诉我是哪个县区；不需要在这里登记的话，回复“取消”就好。")
             return {"district": None}
-        dispatcher.utter_message(text=f"没能确定是哪个县区。本热线受理商洛市{SERVED}的诉求，请告诉我是其中哪一个。")
+        if _times_asked(tracker, "district") >= 2:
+            # no dead end: the hotline's staff find the district from the address (manual dispatch)
+            dispatcher.utter_message(text="没关系，县区先空着，工作人员会根据您说的地址确定承办单位。")
+            return {"district": f.CITYWIDE if order_type in f.CITYWIDE_ALLOWED else f.DISTRICT_UNKNOWN}
+        dispatcher.utter_message(text=f"没能确定是哪个县区。本热线受理商洛市{SERVED}的诉求，请告诉我是其中哪一个；说个镇、街道或村名也行。")
         return {"district": None}
 
     # ------------------------------------------------------------ address
@@ -267,6 +273,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             anonymous = f.parse_anonymous(value)
             if anonymous is None and (find_phone(f.clean(value)) or f.parse_yes_no(value) is False):
                 anonymous = False
+        if anonymous is None and _times_asked(tracker, "anonymous") >= 2:
+            anonymous = False  # no dead end: real name, and the citizen may still decline to give a name
         if anonymous is None:
             dispatcher.utter_message(text="请回复“匿名”或“实名”。")
             return {"anonymous": None}

@@ -45,8 +45,11 @@ class ActionStartOrder(Action):
             named, by_intent = named_order_type(text), f.INTENT_TO_ORDER_TYPE.get(intent)
             # "想咨询一下…" opens every kind of request: a stronger type from the intent stays
             keep["order_type"] = by_intent if named == "咨询" and by_intent else (named or by_intent)
-            if f.has_substance(text):
-                keep["description"] = f.matter_text(text)[: f.MAX_DESCRIPTION_CHARS]
+            matter = f.matter_text(text)
+            if f.has_substance(matter):
+                keep["description"] = matter[: f.MAX_DESCRIPTION_CHARS]
+            if f.anonymity_wish(text) and keep["order_type"] in f.ANONYMITY_ALLOWED:
+                keep["anonymous"] = True  # "…但是不想让人知道是我说的": asked for in the first message
         for entity, slot in ENTITY_SLOTS.items():
             value = first_entity(tracker, entity)
             if entity == "person_name" and not SELF_NAMED.search(text):

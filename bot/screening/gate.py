@@ -43,10 +43,13 @@ _ORDER_CUES = {
     "order_status": re.compile(r"工单|单子|进度|进展|查询|查一下|查查|办得|办理|办了没|结果|回复|回音|答复|怎么样了|咋样了|"
                                r"处理|受理|编号|反映的|投诉的|举报的|报的事|提交的|SL\d", re.I),
     "withdraw_order": re.compile(r"撤|取消|不办了|不用办|不用处理|不需要处理|不用管了|作废|收回"),
+    # "武警支队家属院后面那个厂子" is an address, not a cancellation
+    "stop": re.compile(r"取消|不办|不弄|算了|不要了|不用了|不需要了|退出|结束|不想|不登记|别登记|不提交|别提交|停|拉倒|"
+                       r"先这样|没事了|不说了|不聊了|再见|拜拜|bye|不反映|不投诉|不举报|嫑|甭", re.I),
 }
 
 # requests that name only a place outside Shangluo go to the provincial platform
-_PLACE_BOUND = ("complaint", "report", "request_help", "suggestion", "praise")
+_PLACE_BOUND = ("complaint", "report", "request_help", "suggestion", "praise", INFORM, FALLBACK)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ def decide(
         other = _best_other([(n, c) for n, c in ranking if n not in _ORDER_CUES])
         return Decision(INFORM if other == FALLBACK and evidence.is_substantive(text) else other,
                         "no word about an order")
-    if intent in _WEAK and evidence.is_substantive(text):
+    if intent in _WEAK and evidence.is_substantive(text, minimum=6 if intent == "greet" else 12):
+        # "您好，想反映一下县城公园晚上的路灯问题": a greeting that goes on to the matter
         return Decision(INFORM, "a matter in words no intent fits")
     return Decision(intent, "")
 
