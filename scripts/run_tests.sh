@@ -13,7 +13,7 @@ status=0
 existing() { for d in "$@"; do [ -d "$d" ] && printf "%s " "$d"; done; }
 # services that do not import Rasa run in .venv/svc; everything that needs Rasa or rasa-sdk in .venv/rasa
 svc_tests=$(existing tests/gateway tests/kb_index)
-rasa_tests=$(existing tests/bot tests/channels tests/e2e)
+rasa_tests=$(existing tests/bot tests/channels tests/bench tests/e2e)
 echo "=== service tests (.venv/svc): $svc_tests ==="
 .venv/svc/bin/python -m pytest -p no:cacheprovider --junitxml=var/test-results/svc.xml \
   $svc_tests "$@" || status=$?

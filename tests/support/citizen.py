@@ -19,11 +19,13 @@ class Profile:
     phone: str = "13891400001"
     reply: str = "需要回复"
     description: str = "北新街有个烧烤摊天天晚上吵到凌晨两点，油烟也大，根本睡不着"
+    order_type: str = "投诉"
 
 
 # (keyword in the bot's question, attribute of the profile that answers it)
 QUESTIONS = [
     ("请核对", None),  # the summary: confirm
+    ("求助、投诉、举报", "order_type"),  # which type of matter, when neither words nor intent said it
     ("哪个县区", "district"),
     ("具体地址", "address"),
     ("什么时候发生", "when"),

@@ -58,3 +58,13 @@ def test_a_matter_in_words_no_intent_fits_starts_a_request():
     assert decide("尊敬的领导您好！此致敬礼", "greet", rank("greet"), False).intent == "greet"
     assert decide("你们这个机器人能干啥", "chitchat", rank("chitchat"), False).intent == "chitchat"
     assert evidence.is_substantive("我想反映一下我们楼下的广场舞声音太大了")
+
+
+def test_emergencies_told_in_passing_or_in_dialect_are_found():
+    from bot.screening import detect_emergency
+
+    assert detect_emergency("我要投诉物业，电梯老坏，物业费还涨。哎等下，对面楼三楼窗户在往外冒黑烟，楼下人都在喊").kinds == ("fire",)
+    assert detect_emergency("我爸在厕所滑倒了，喊他也不答应").kinds == ("medical",)
+    assert detect_emergency("电梯卡在5楼和6楼中间不动了，我和娃在里面").kinds == ("fire",)
+    assert not detect_emergency("上个月楼下着火了，消防车来得太慢，我要投诉").is_emergency
+    assert not detect_emergency("电梯坏了好几天了，我们住在里面的老人下不了楼").is_emergency
