@@ -156,8 +156,10 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
                 result.values[slot] = value
         elif slot is None and find_phone(text) and slots.get("contact_phone"):
             result.values["contact_phone"] = find_phone(text)
-    # a correction changes a detail already given; a new detail is an answer, not a correction
-    result.values = {slot: value for slot, value in result.values.items() if slots.get(slot) is not None}
+    # mid-form a correction changes a detail already given (a new detail is an answer); on the
+    # summary everything the citizen sets right goes into the order ("时间说错了，是这个月初")
+    if requested_slot != "order_confirmed":
+        result.values = {slot: value for slot, value in result.values.items() if slots.get(slot) is not None}
     return result if result else None
 
 

@@ -174,3 +174,10 @@ def test_acknowledgement_reads_as_chinese():
     from bot.actions.corrections import Correction
 
     assert Correction(values={"district": "洛南县"}).acknowledgement() == "好的，已将区县改为“洛南县”。"
+
+
+async def test_a_time_set_right_on_the_summary_goes_in_even_if_never_asked(domain, dispatcher):
+    slots = _summary_slots(order_type="求助", occurred_at=None, anonymous=None)
+    text = "时间说错了，不是上个月，是这个月初开始的"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"order_confirmed": text})
+    assert events["occurred_at"].startswith("这个月初") and events["order_confirmed"] is None
