@@ -395,11 +395,26 @@ _TRAVEL_BEFORE = re.compile(r"(?:去|到|往|至|赴|飞|开往|发往|前往|�
 _ORIGIN_AFTER = re.compile(r"^(?:回来|过来|回到|回商洛|来商洛|到商洛|来的|回的|返回|返乡|方向|到|至|人(?!民|社|力|大|防|才|员))")
 
 
+# a relative who lives, works or studies there: where they are, not where the matter is
+# ("我儿子在西安打工，我们村的路坏了", "在西安上学的女儿"); the citizen's own work there
+# ("我在西安打工，老板不给工资") stays the matter's place
+_RELATIVE = r"(?:儿子|女儿|闺女|娃|孩子|小孩|老公|丈夫|媳妇|老婆|家人|亲戚|朋友|同学|老伴|孙子|孙女|父母|爸妈|我爸|我妈|哥|姐|弟|妹)"
+_RELATIVE_BEFORE = re.compile(_RELATIVE + r"(?:都|也|现在|一直)?(?:在|去了?|到)$")
+_STAY = r"(?:打工|上学|读书|念书|工作|上班|住院|看病|出差|旅游|当兵|带娃|住)"
+_STAY_AFTER = re.compile(r"^" + _STAY)
+_HERE = re.compile(r"我们村|我们小区|我们这|我们那|我们镇|我们县|我们家|我家|家里|屋里|村里|咱们|咱这|额们|俺们|本地|商洛|老家")
+_RELATIVE_AFTER = re.compile(r"^" + _STAY + r"的" + _RELATIVE)
+
+
 def _is_travel(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 4):start]
     after = text[end:end + 4]
     if _ORIGIN_BEFORE.search(before) or _ORIGIN_AFTER.search(after):
         return True
+    relative_there = (_RELATIVE_BEFORE.search(text[max(0, start - 8):start]) and _STAY_AFTER.search(after)) or \
+        _RELATIVE_AFTER.search(text[end:end + 8])
+    if relative_there and _HERE.search(text[end:]):
+        return True  # …and the matter is here: "我们村的路", "家里水管"
     return bool(_TRAVEL_BEFORE.search(before) and after.startswith("的"))
 
 

@@ -256,3 +256,11 @@ LETTERS = [
 @pytest.mark.parametrize("text,expected", LETTERS)
 def test_other_region_in_long_letters(text, expected):
     assert find_other_region(text) == expected
+
+
+def test_a_relative_living_elsewhere_does_not_move_the_matter():
+    assert find_other_region("我儿子在西安打工，我们村的路坏了好几个月") is None
+    assert find_other_region("在西安上学的女儿说家里水管爆了") is None
+    # the citizen's own work there, or a matter at the relative's place, stays there
+    assert find_other_region("我在西安打工，老板拖欠工资不给") == "西安"
+    assert find_other_region("我妈在宝鸡凤县住院，医院收费太乱了") == "宝鸡凤县"
