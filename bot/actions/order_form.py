@@ -62,7 +62,8 @@ _BARE_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 def _name_from_answer(value: Any) -> Optional[str]:
     """The name in an answer to 「怎么称呼您」: LAC and the surname list first
     (额姓王，叫王有福 → 王有福; 免贵姓李 → 李先生/女士); a bare two-to-four-character
-    answer LAC does not know as a name is taken as it is (the citizen was asked their name)."""
+    answer LAC does not know is taken when it starts with a surname (the citizen was asked
+    their name)."""
     text = f.clean(value)
     if not text or f.refuses_name(text):
         return None

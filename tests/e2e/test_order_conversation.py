@@ -66,3 +66,26 @@ def test_status_and_withdrawal(stack, sender):
     done = "\n".join(say("确定"))
     assert "已撤销" in done
     assert stack.orders_of(sender)[0]["status"] == "withdrawn"
+
+
+def test_the_readme_example_conversation(stack, sender):
+    """README "Try it": 我们小区停水两天了 is a help request, never another region or an emergency."""
+    say = stack.say(sender)
+    first = "\n".join(say("我们小区停水两天了"))
+    assert "陕西省" not in first and "110" not in first and "没太明白" not in first, first
+    assert "哪个县区" in first, first
+    replies = say("商州区城关街道幸福路12号")  # the district answer that goes on to the address
+    assert "具体地址" not in "\n".join(replies), replies
+    profile = Profile(phone="139-9140-5566", name="额姓王，叫王有福")
+    from tests.support.citizen import answer
+
+    for _ in range(10):
+        if "工单编号" in "\n".join(replies):
+            break
+        reply = answer(replies[-1], profile)
+        assert reply is not None, replies
+        replies = say(reply)
+    order = stack.orders_of(sender)[0]
+    assert order["district"] == "商州区" and "幸福路12号" in order["address"]
+    assert order["contact_name"] == "王有福" and order["contact_phone"] == "13991405566"
+    assert "停水" in order["description"]
