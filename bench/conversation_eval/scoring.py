@@ -152,6 +152,11 @@ def _latest(orders: Sequence[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     return sorted(orders, key=lambda o: str(o.get("created_at") or ""))[-1]
 
 
+# the evaluation's authors name some 第七条 classes in short (the bot's intents: oos_<class>)
+_REFUSAL_CLASS_ALIASES = {"disclosure": "info_disclosure", "review": "admin_review", "administrative_review": "admin_review",
+                          "information_disclosure": "info_disclosure"}
+
+
 def verdict(case: Case, record: Dict[str, Any]) -> Dict[str, Any]:
     expect = case.expect
     expected = expect["outcome"]
@@ -201,7 +206,8 @@ def verdict(case: Case, record: Dict[str, Any]) -> Dict[str, Any]:
         intent = (turns[i].get("intent") or "") if i is not None else ""
         v["refusal_class"] = (intent[len("oos_"):] if intent.startswith("oos_") else "other") if i is not None else None
         if expect.get("refusal_class"):
-            v["refusal_class_ok"] = v["refusal_class"] == expect["refusal_class"].removeprefix("oos_")
+            wanted = expect["refusal_class"].removeprefix("oos_")
+            v["refusal_class_ok"] = v["refusal_class"] == _REFUSAL_CLASS_ALIASES.get(wanted, wanted)
             if not v["refusal_class_ok"]:
                 outcome_ok = False
                 problems.append(f"refusal class {v['refusal_class']}, expected {expect['refusal_class']}")
