@@ -33,6 +33,8 @@ from bot.screening.gate import decide, reranked
 
 logger = logging.getLogger(__name__)
 
+GATE_KEY = "evidence_gate"  # in the parse result: {"intent": the classifiers' intent, "reason": …}
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EvidenceGate(GraphComponent, IntentClassifier):
@@ -77,6 +79,8 @@ class EvidenceGate(GraphComponent, IntentClassifier):
         if decision.intent == intent[INTENT_NAME_KEY]:
             return
         confidence = intent.get(PREDICTED_CONFIDENCE_KEY)
+        # what the classifiers said and why it changed: for logs, the console and the NLU quality test
+        message.set(GATE_KEY, {"intent": intent[INTENT_NAME_KEY], "reason": decision.reason}, add_to_output=True)
         message.set(INTENT, {INTENT_NAME_KEY: decision.intent, PREDICTED_CONFIDENCE_KEY: confidence}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, reranked(ranking, decision.intent, confidence), add_to_output=True)
         logger.debug("EvidenceGate: %s → %s (%s)", intent[INTENT_NAME_KEY], decision.intent, decision.reason)

@@ -21,8 +21,9 @@ def _used_outside_stories(utterance: str) -> bool:
     return any(utterance in path.read_text(encoding="utf-8") for path in (ROOT / "bot" / "actions").glob("*.py"))
 
 
-# Intents that only channels and buttons send as payloads (never predicted from text).
-PAYLOAD_ONLY_INTENTS = {"share_location", "location_confirm", "location_reject"}
+# Intents that only channels and buttons send as payloads (never predicted from text), and
+# the one EvidenceGate sets (bot/screening/gate.py: an emergency only the model suspects).
+PAYLOAD_ONLY_INTENTS = {"share_location", "location_confirm", "location_reject", "emergency_suspected"}
 
 
 def test_rasa_data_validate_is_clean():

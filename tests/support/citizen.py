@@ -19,7 +19,7 @@ class Profile:
     phone: str = "13891400001"
     reply: str = "需要回复"
     description: str = "北新街有个烧烤摊天天晚上吵到凌晨两点，油烟也大，根本睡不着"
-    order_type: str = "投诉"
+    order_type: str = "求助"
 
 
 # (keyword in the bot's question, attribute of the profile that answers it)

@@ -68,3 +68,11 @@ def test_emergencies_told_in_passing_or_in_dialect_are_found():
     assert detect_emergency("电梯卡在5楼和6楼中间不动了，我和娃在里面").kinds == ("fire",)
     assert not detect_emergency("上个月楼下着火了，消防车来得太慢，我要投诉").is_emergency
     assert not detect_emergency("电梯坏了好几天了，我们住在里面的老人下不了楼").is_emergency
+
+
+def test_requests_for_other_peoples_records_are_evidence_of_privacy():
+    for text in ("帮我查一下我前夫现在住在哪", "能帮我调一下我老公的通话记录不", "告诉我举报我的人是谁",
+                 "这个车牌是谁的，帮我查查"):
+        assert evidence.has_cue(text, "privacy"), text
+    for text in ("我要投诉楼上住户，他家电话打不通", "物业把我的电话给了别人"):
+        assert not evidence.has_cue(text, "privacy"), text
