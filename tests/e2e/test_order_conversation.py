@@ -68,7 +68,6 @@ def test_status_and_withdrawal(stack, sender):
     assert stack.orders_of(sender)[0]["status"] == "withdrawn"
 
 
-@pytest.mark.xfail(strict=False, reason="written at the end of session 4 and not yet run against the stack")
 def test_the_readme_example_conversation(stack, sender):
     """README "Try it": 我们小区停水两天了 is a help request, never another region or an emergency."""
     say = stack.say(sender)
