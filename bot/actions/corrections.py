@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional
 
 from bot.actions import order_fields as f
-from bot.actions.order_type_words import named_order_type, type_change
+from bot.screening.order_type_words import named_order_type, type_change
 from bot.screening import find_district, find_phone, normalize_district, normalize_phone
 from bot.screening.names import find_self_name, parse_name_answer
 from bot.screening.times import parse_time

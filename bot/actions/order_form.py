@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import attachments
 from bot.actions import order_fields as f
 from bot.actions.corrections import read_correction
-from bot.actions.order_type_words import named_order_type
+from bot.screening.order_type_words import named_order_type
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_value
 from bot.screening.gate import SUSPECTED

@@ -10,7 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import order_fields as f
-from bot.actions.order_type_words import named_order_type
+from bot.screening.order_type_words import named_order_type
 from bot.actions.tracker_utils import first_entity, latest_intent, latest_text, reset_order_events
 
 SELF_NAMED = re.compile(r"(我叫|我是|我姓|本人|额叫|额是|俺叫|免贵姓|联系人)")

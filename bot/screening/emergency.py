@@ -200,4 +200,8 @@ def detect_emergency(text: str) -> EmergencyResult:
             if kind not in kinds:
                 kinds.append(kind)
                 spans.append((kind, *_original_span(index_map, hit.start, hit.end, len(text))))
+    if "traffic" in kinds and "medical" in kinds and kinds.index("medical") > kinds.index("traffic"):
+        # a crash with someone hurt: the ambulance first (life first), 122 right after
+        kinds.remove("medical")
+        kinds.insert(kinds.index("traffic"), "medical")
     return EmergencyResult(True, tuple(kinds), tuple(evidence), tuple(spans))

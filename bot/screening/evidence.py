@@ -34,8 +34,14 @@ _CUES: Dict[str, str] = {
         # records only the police or a court may obtain, and who reported whom
         r"|(查|调|看|帮|给我)[^。！？!?]{0,12}(通话记录|开房记录|开的房|银行卡?流水|户籍信息|户口信息|聊天记录|行车轨迹)"
         r"|(举报|投诉)我的(人)?是谁|谁(举报|投诉)的我|车牌(号)?是谁的"
+        # "帮我查一下我们楼上那家人叫啥名字，电话多少"
+        r"|(查|打听|告诉我)[^。！？!?]{0,8}(那家人|那个人|这个人|那人|他家|她家|邻居|楼上|楼下|对门|隔壁|某某)"
+        r"[^。！？!?]{0,6}(叫啥|叫什么|名字|姓名|电话多少|电话号码|手机号|住哪|住在哪|住址)"
     ),
-    "abuse": r"傻[逼比屄B]|煞笔|sb|SB|妈的|他妈|操你|草你|日你|滚蛋|滚犊子|王八蛋|狗官|狗东西|废物|去死|垃圾政府|脑残|贱人|畜生|混蛋",
+    "abuse": (
+        r"傻[逼比屄B]|煞笔|sb|SB|妈的|他妈|操你|草你|日你|滚蛋|滚犊子|(?<![打翻])滚(?![动烫开水])|王八蛋|狗官|狗东西|废物|去死|垃圾政府|"
+        r"脑残|贱人|畜生|混蛋|吃干饭|饭桶|骗子|人渣|蠢货|白痴|弱智|智障|骂死|摆设|狗日|瓜怂|日塌|锤子"
+    ),
 }
 
 _CUE_RE: Dict[str, Pattern[str]] = {name: re.compile(pattern) for name, pattern in _CUES.items()}
@@ -106,6 +112,12 @@ def is_pure_abuse(text: str) -> bool:
         return False
     rest = _FILLER.sub("", _CUE_RE["abuse"].sub("", text or ""))
     return len(rest) < 6
+
+
+def abuse_count(text: str) -> int:
+    """How many insults the text carries (不是骂你 and the like do not count)."""
+    plain = without_landmarks(text or "")
+    return sum(1 for m in _CUE_RE["abuse"].finditer(plain) if _asserted(plain, m))
 
 
 # the frame of a letter and the words that open any request are not the matter

@@ -26,7 +26,10 @@ import re
 from typing import List, Optional, Sequence, Tuple
 
 from bot.screening import evidence
+from bot.screening.contact import find_phone
 from bot.screening.districts import find_district, find_other_region
+from bot.screening.order_type_words import named_order_type
+from bot.screening.times import parse_time
 
 EMERGENCY = "emergency"
 SUSPECTED = "emergency_suspected"
@@ -62,11 +65,42 @@ def _is_turn_away(intent: str) -> bool:
     return intent.startswith(OOS_PREFIX) or intent in (EMERGENCY, CROSS_REGION)
 
 
-def _best_other(ranking: Sequence[Tuple[str, float]]) -> str:
+def _best_other(ranking: Sequence[Tuple[str, float]], text: str = "") -> str:
+    """The best intent that turns nobody away and whose own evidence the text carries
+    (oos_military rejected → stop is no better without a word for stopping)."""
     for name, _ in ranking:
-        if name and not _is_turn_away(name) and name != FALLBACK:
-            return name
+        if not name or _is_turn_away(name) or name == FALLBACK:
+            continue
+        if name in _ORDER_CUES and not _ORDER_CUES[name].search(text):
+            continue
+        return name
     return FALLBACK
+
+
+def _settled(text: str, name: str, reason: str) -> "Decision":
+    """A replacement intent: a weak one over a substantive text, or over a short answer
+    with a detail in it, is a request."""
+    if name in _WEAK and (evidence.is_substantive(text) or _short_answer(text, name)):
+        return Decision(INFORM, reason)
+    return Decision(name, reason)
+
+
+def _short_answer(text: str, intent: str) -> bool:
+    return intent in _SMALL_TALK and len(text) <= _SHORT_ANSWER_CHARS and _has_detail(text)
+
+
+# the citizen's own earlier order and a question about how it goes: a status query
+_OWN_ORDER = re.compile(r"(我|额|俺)(们)?(刚才|刚刚|之前|上次|前几天|前两天|前天|昨天|上周|上个月|那天|早上|以前)?"
+                        r"[^，。！？,.!?]{0,14}(反映|举报|投诉|提交|登记|报|求助|建议|提)的")
+_PROGRESS = re.compile(r"进度|进展|办得怎么样|办得咋样|怎么样了|咋样了|处理了没|处理没|办了没|有结果|有回复|有人管没|查一下|查查|能查|到哪一步")
+# an answer that carries a detail the form asks for: "最近一个月", "算投诉吧", "柞水"
+_SHORT_ANSWER_CHARS = 12
+_SMALL_TALK = ("chitchat", "greet", START_REQUEST)  # 明天见 and 谢谢 stay what they are
+# a refusal the classifier ranks close behind and the words show: "帮我查一下楼上那家人叫啥名字"
+_RANKED_REFUSAL_TOP = 3
+_RANKED_REFUSAL_MIN = 0.1
+_QUESTION = re.compile(r"[?？]|吗|么|嘛$|呢|咋|怎么|怎样|如何|哪|什么|啥|几|多少|能不能|可不可以|可以不|能否|是否|有没有|"
+                       r"行不行|行不|中不|请问|问一下|问下|咨询|想知道|想了解|了解一下|告诉我")
 
 
 def decide(
@@ -88,7 +122,7 @@ def decide(
         if oos_class == "abuse":
             if evidence.is_pure_abuse(text):
                 return Decision(intent, "")
-            return Decision(_best_other(ranking), "abuse with a matter, or no insult")
+            return _settled(text, _best_other(ranking, text), "abuse with a matter, or no insult")
         if evidence.has_cue(text, oos_class):
             return Decision(intent, "")
         cued = [name for name in evidence.cued_classes(text) if name != "abuse"]
@@ -96,21 +130,42 @@ def decide(
         for name in ranked[:3]:
             if name in cued:
                 return Decision(OOS_PREFIX + name, f"cue of {name}, not of {oos_class}")
-        return Decision(_best_other(ranking), f"no cue of {oos_class}")
+        return _settled(text, _best_other(ranking, text), f"no cue of {oos_class}")
     if intent == CROSS_REGION:
         if find_other_region(text):
             return Decision(intent, "")
-        return Decision(_best_other(ranking), "no place outside Shangluo named")
+        return _settled(text, _best_other(ranking, text), "no place outside Shangluo named")
+    for name, confidence in list(ranking)[1:_RANKED_REFUSAL_TOP]:
+        if (name.startswith(OOS_PREFIX) and name != OOS_PREFIX + "abuse" and confidence >= _RANKED_REFUSAL_MIN
+                and evidence.cue(text, name)):
+            return Decision(name, f"ranked {name} and its cue in the words")
+    if intent in _WEAK and evidence.abuse_count(text) >= 2:
+        # "一群吃干饭的废物……骗子，滚": insults and nothing the classifier reads as a request
+        return Decision(OOS_PREFIX + "abuse", "insults and no matter")
+    if intent != "order_status" and _OWN_ORDER.search(text) and _PROGRESS.search(text):
+        return Decision("order_status", "asks how the citizen's own order goes")
     if intent in _PLACE_BOUND and not find_district(text) and find_other_region(text):
         return Decision(CROSS_REGION, "names only a place outside Shangluo")
     if intent in _ORDER_CUES and not _ORDER_CUES[intent].search(text):
-        other = _best_other([(n, c) for n, c in ranking if n not in _ORDER_CUES])
-        return Decision(INFORM if other == FALLBACK and evidence.is_substantive(text) else other,
-                        "no word about an order")
+        other = _best_other([(n, c) for n, c in ranking if n not in _ORDER_CUES], text)
+        if other == FALLBACK and evidence.is_substantive(text):
+            other = INFORM
+        return _settled(text, other, "no word about an order")
+    if intent == "consult" and not _QUESTION.search(text) and evidence.is_substantive(text, minimum=16):
+        # "发现村口的河堤被人倒满了建筑垃圾": a matter told, nothing asked
+        return Decision(INFORM, "a matter told, no question asked")
     if intent in _WEAK and evidence.is_substantive(text, minimum=6 if intent == "greet" else 12):
         # "您好，想反映一下县城公园晚上的路灯问题": a greeting that goes on to the matter
         return Decision(INFORM, "a matter in words no intent fits")
+    if _short_answer(text, intent):
+        # "最近一个月", "算投诉吧" taken for small talk: an answer to the form's question
+        return Decision(INFORM, "a short answer that carries a detail")
     return Decision(intent, "")
+
+
+def _has_detail(text: str) -> bool:
+    """An order type, a time, a district or a phone number in the words."""
+    return bool(named_order_type(text) or find_district(text) or find_phone(text) or parse_time(text))
 
 
 def reranked(ranking: List[dict], new_intent: str, confidence: Optional[float]) -> List[dict]:

@@ -1,6 +1,6 @@
 """Corrections and order types in citizens' words (bot/actions/corrections.py, order_type_words.py)."""
 from bot.actions.corrections import read_correction
-from bot.actions.order_type_words import named_order_type, type_change
+from bot.screening.order_type_words import named_order_type, type_change
 
 SLOTS = {"order_type": "投诉", "district": "商州区", "address": "城关街道幸福路12号",
          "occurred_at": "昨天", "anonymous": False, "contact_name": "王有福", "contact_phone": "13991405566"}

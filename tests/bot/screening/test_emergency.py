@@ -587,7 +587,8 @@ def test_result_is_frozen_dataclass():
 
 
 def test_kinds_ordered_by_first_evidence():
-    assert detect_emergency("车祸了，有人流血").kinds == (T, M)
+    # a crash with someone hurt: the ambulance first, 122 right after (life first)
+    assert detect_emergency("车祸了，有人流血").kinds == (M, T)
     assert detect_emergency("有人受伤了，这边出车祸了").kinds == (M, T)
     assert detect_emergency("着火了，有人被困，还有人烧伤了").kinds == (F, M)
 
@@ -677,7 +678,7 @@ def test_after_a_cue_a_story_is_not_generic():
 
 
 def test_extra_kinds_follow_the_text_order():
-    assert detect_emergency("出车祸了 司机卡在车里出不来 满身是血").kinds == (T, F, M)
+    assert detect_emergency("出车祸了 司机卡在车里出不来 满身是血").kinds == (M, T, F)
     assert detect_emergency("发大水了 屋里困着个老人 发高烧迷迷糊糊的").kinds == (F, M)
 
 
@@ -691,3 +692,12 @@ def test_new_frames_are_reported():
 def test_present_overrides_a_stale_or_rumour_frame():
     # an old landslide, but people are trapped right now
     assert detect_emergency("滑坡半年了没人清理 今天又塌了 有人被埋 快来").kinds == (F,)
+
+
+def test_fresh_cues_stuck_lift_rear_end_and_interrupted_complaint():
+    assert detect_emergency("我被关电梯里了，门打不开，里面就我一个").kinds == (F,)
+    assert detect_emergency("额骑的电动车叫个面包车从后头撞咧，人没事，车瞎了").kinds == (T,)
+    interrupted = detect_emergency("我想投诉物业不扫楼道……哎你等等，隔壁单元窗户往外冒黑烟了")
+    assert interrupted.kinds == (F,)
+    # rain washing rubbish into the river is no car in the river
+    assert not detect_emergency("河边倒了一堆建筑垃圾，一下雨都冲进河里了").is_emergency
