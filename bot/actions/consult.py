@@ -11,6 +11,7 @@ from bot.actions import kb_client
 from bot.actions.gateway_client import GatewayClient
 from bot.actions import order_fields as f
 from bot.actions.tracker_utils import latest_text
+from bot.screening.order_type_words import named_order_type
 
 OFFER_BUTTONS = [{"title": "需要登记", "payload": "/affirm"}, {"title": "解决了", "payload": "/deny"}]
 MAX_SUGGESTIONS = 3
@@ -21,6 +22,15 @@ def _with_entries_shown(question: str, hits: List[kb_client.KBHit]) -> str:
     shown = "；".join(f"{h.id} {h.question}" for h in hits)
     text = f"{question}\n（已提供的知识库答复：{shown}）" if shown else question
     return text[: f.MAX_DESCRIPTION_CHARS]
+
+
+def _as_affirm(tracker: Tracker) -> Tracker:
+    """The tracker with its latest message read as a yes (the order is started as if affirmed)."""
+    latest = dict(tracker.latest_message or {})
+    latest["intent"] = {"name": "affirm", "confidence": 1.0}
+    clone = Tracker(tracker.sender_id, dict(tracker.slots), latest, list(tracker.events), tracker.paused,
+                    tracker.followup_action, tracker.active_loop, tracker.latest_action_name)
+    return clone
 
 
 class ActionAnswerConsult(Action):
@@ -34,6 +44,12 @@ class ActionAnswerConsult(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         question = f.clean(latest_text(tracker))[: f.MAX_DESCRIPTION_CHARS]
+        if tracker.get_slot("pending_offer") == "consult_order" and len(question) <= 8 and named_order_type(question):
+            # "咨询" / "登记个咨询" in reply to "需要登记吗？": the offer accepted, not a new question
+            from bot.actions.order_start import start_order_form  # order_start imports nothing of this module
+
+            events = await start_order_form(dispatcher, _as_affirm(tracker), domain)
+            return events
         days = f.deadline_days("咨询")
         result = await kb_client.search(question, k=MAX_SUGGESTIONS, channel=tracker.get_latest_input_channel() or "")
 

@@ -23,12 +23,12 @@ from bot.screening import find_district, find_phone, normalize_district, normali
 from bot.screening.names import find_self_name, parse_name_answer
 from bot.screening.times import parse_time
 
-_CUE = re.compile(r"说错|写错|填错|记错|搞错|弄错|打错|错了|错咧|错啦|错哩|错嘞|少打|多打|漏打|少了一位|多了一位|不对|改成|改为|改一下|换成|更正|应该是|重新说")
+_CUE = re.compile(r"再具体点|具体点是|再补充|补充一下|说错|写错|填错|记错|搞错|弄错|打错|错了|错咧|错啦|错哩|错嘞|少打|多打|漏打|少了一位|多了一位|不对|改成|改为|改一下|换成|更正|应该是|重新说")
 _NOT_A_BUT_B = re.compile(r"不是([^，。！？,.!?；;\s]{1,20}?)[，,、\s]*(?:而)?是([^，。！？,.!?；;\s]{1,30})")
 _B_NOT_A = re.compile(r"是([^，。！？,.!?；;\s]{1,30}?)[，,、\s]*(?:而)?不是([^，。！？,.!?；;\s]{1,20})")
 _NEW_VALUE = re.compile(r"(?:应该是|改成|改为|换成|更正为|其实是|是|叫|在)[：:\s]*([^，。！？,.!?；;]+?)(?:才对|就对了|吧|啊|呀|了)?[。！!]*$")
 _BACK_TO_REAL_NAME = re.compile(r"还是(?:用)?实名|不匿名了|不用匿名了|实名吧|我要实名|改成实名|留名字吧|还是留")
-_BACK_TO_ANONYMOUS = re.compile(r"还是匿名|匿名吧|改成匿名|不留名了|不留名字了|名字别留|别留我名字")
+_BACK_TO_ANONYMOUS = re.compile(r"还是匿名|匿名吧|改成匿名|不留名了|不留名字了|名字别留|别留我名字|别写我名字|别写我的名字|名字别写|不写名字|不要写我名字")
 
 _CHARACTER_SPELLING = re.compile(r"[\u4e00-\u9fff]{1,4}的[\u4e00-\u9fff]|[\u4e00-\u9fff]字(旁|头|底)的[\u4e00-\u9fff]")
 
@@ -81,6 +81,8 @@ def _value_for(slot: str, raw: str, text: str) -> Optional[Any]:
     if slot == "contact_phone":
         return normalize_phone(raw) or find_phone(raw) or find_phone(text)
     if slot == "contact_name":
+        # "联系人改成我老公宋建华吧": the person the unit should ask for
+        raw = _RELATIVE_PREFIX.sub("", raw)
         return parse_name_answer(raw) or find_self_name(text)
     if slot == "occurred_at":
         mention = parse_time(raw)
@@ -89,6 +91,24 @@ def _value_for(slot: str, raw: str, text: str) -> Optional[Any]:
         value = re.sub(r"^(在|是|就在|位置在|地址在|地址是)", "", raw)
         return value if len(value) >= 2 else None
     return None
+
+
+_RELATIVE_PREFIX = re.compile(r"^(?:我|额|俺)?(?:家)?(?:老公|爱人|丈夫|老婆|媳妇|妻子|儿子|女儿|闺女|爸|妈|父亲|母亲|哥|姐|弟|妹|孙子|孙女|老伴)(?:的名字)?")
+
+
+def _named_value(text: str, slot: str) -> Optional[str]:
+    """The new value in the clause that names the field: "地址改成柞水汽车站对面的加油站旁边，
+    他们现在都停那儿" → 柞水汽车站对面的加油站旁边 (the clause after it is the citizen's reason)."""
+    words = f.FIELD_WORDS.get(slot, ())
+    for clause in re.split(r"[，,。；;！!]", text):
+        if any(w in clause for w in words):
+            m = re.search(r"(?:应该是|改成|改为|换成|更正为|其实是|写成|是)[：:\s]*(.+?)(?:才对|就对了|吧|啊|呀|了)?$", clause)
+            if m and len(m.group(1).strip()) >= 2:
+                return m.group(1).strip()
+    return None
+
+
+_PLACE_LIKE = re.compile(r"小学|中学|学校|医院|路|街|巷|村|镇|小区|花园|广场|市场|公园|大桥|桥|门口|对面|旁边|附近|交叉口|组")
 
 
 def _slot_holding(fragment: str, slots: Mapping[str, Any]) -> Optional[str]:
@@ -136,6 +156,8 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
         slot = named[0] if named else _slot_holding(old, slots)
         if slot is None:
             slot = _guess_slot(new, text)
+        if slot is None and slots.get("address") and _PLACE_LIKE.search(new) and _CUE.search(text):
+            slot = "address"  # "说错了，不是城关一小，是城关第二小学": the place, written differently
         if slot is None:
             continue
         current = slots.get(slot)
@@ -147,6 +169,12 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
                 result.values[slot] = value
         if result.values:
             break
+    if not result.values and named:
+        raw = _named_value(text, named[0])
+        if raw:
+            value = _value_for(named[0], raw, text)
+            if value is not None and value != slots.get(named[0]):
+                result.values[named[0]] = value
     if not result.values:
         raw = _tail_value(text)
         slot = named[0] if named else (_guess_slot(raw, text) if raw else None)

@@ -35,7 +35,7 @@ FORM_SLOTS = (
     "order_confirmed",
 )
 # Slots reset when a new order starts or an order is finished.
-ORDER_STATE_SLOTS = FORM_SLOTS + ("order_type", "form_run_id", "own_rights", "order_pending")
+ORDER_STATE_SLOTS = FORM_SLOTS + ("order_type", "form_run_id", "own_rights", "order_pending", "opening_matter")
 
 CITYWIDE = "全市"
 DISTRICT_UNKNOWN = "待确定"  # the citizen could not say; the gateway's manual dispatch queue decides
@@ -47,6 +47,7 @@ def says_no_place(text: Any) -> bool:
     """"没有具体地点", "全县都这样": the matter has no single place."""
     return bool(_NO_PLACE_WORDS.search(clean(text)))
 UNKNOWN_TIME = "不详"
+NAME_NOT_GIVEN = "未留姓名"  # asked twice, not given: the phone is how the unit reaches the citizen
 MAX_DESCRIPTION_CHARS = 2000
 MIN_DESCRIPTION_CHARS = 5
 
@@ -72,6 +73,12 @@ def required_slots(order_type: Optional[str], slots: Mapping[str, Any]) -> List[
         needed += ["contact_name", "contact_phone"]
         if order_type in ASKS_REPLY:
             needed.append("reply_required")
+    elif order_type in ASKS_REPLY:
+        # 第十三条: hiding one's identity and wanting no reply are two things; an anonymous
+        # citizen may still hear the result, through the hotline, on a number the unit never sees
+        needed.append("reply_required")
+        if slots.get("reply_required") is True:
+            needed.append("contact_phone")
     needed.append("order_confirmed")
     return needed
 
@@ -132,6 +139,54 @@ def matter_text(text: Any) -> str:
     core = _REQUEST_OPENER.sub("", core)
     core = _CLOSING.sub("", core)
     return core if has_substance(core) else text
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# the first message names the matter but does not tell it: "想反映一下县城公园晚上的路灯问题",
+# "我要夸一下我们社区的小刘", "我想举报个事"
+_GENERIC_END = re.compile(r"(的)?(问题|事情?|情况|这个事|那个事|个事)[吧啊呀呢。！!？?～~\s]*$")
+_SPEAKS_OPENERS = re.compile(r"^(?:我|额|俺)?(?:要|想|想要|来)?(?:夸一下|夸夸|表扬一下|表扬|感谢一下|感谢|谢谢|提个?建议|建议|反映一下|反映)")
+_SUGGESTS = re.compile(r"希望|建议|应该|能不能|能否|可不可以|可否|最好|加装|增设|多修|多建|多设|多安|多派|改成|改进|加强|完善|设置|安装|规划|调整|延长|增加|开通")
+_ANNOUNCES = re.compile(r"^(?:我|额|俺)?(?:要|想|想要|来)?(?:投诉|举报|反映|求助|咨询)(?:一下|一个|个|下)?(?:事情?|问题|情况)?")
+_ASKS_IF_OK = re.compile(r"[，,\s]*(?:能行不|行不行|行不|可以吗|可以不|能不能|好不好|中不中)[？?吗]*$")
+MIN_TOLD_CHARS = 8
+MIN_PRAISE_CHARS = 14
+
+
+def thin_matter(matter: Any, order_type: Optional[str]) -> bool:
+    """Whether the first message only names the matter, so the form still asks what happened
+    (the answer is added to it): too short, "…的问题", a praise that does not say what was
+    done, a suggestion that suggests nothing."""
+    text = without_anonymity_wish(clean(matter))
+    core = _ANNOUNCES.sub("", _SPEAKS_OPENERS.sub("", text))
+    core = _ASKS_IF_OK.sub("", core)
+    han = len(_HAN.findall(_TRIGGER_PHRASES.sub("", core)))
+    if han < MIN_TOLD_CHARS or not has_substance(text):
+        return True
+    if _GENERIC_END.search(text) and han < 20:
+        return True
+    if order_type == "表扬" and han < MIN_PRAISE_CHARS:
+        return True
+    if order_type == "意见建议" and not _SUGGESTS.search(text):
+        return True
+    return False
+
+
+def opening_core(matter: Any) -> str:
+    """What a thin first message does say about the matter ("县城公园晚上的路灯问题"), without
+    "我想举报个事", the wish to stay anonymous or "能行不"; empty when it says nothing."""
+    text = without_anonymity_wish(clean(matter))
+    core = _ASKS_IF_OK.sub("", _ANNOUNCES.sub("", _SPEAKS_OPENERS.sub("", text))).strip(" ，,。～~！!")
+    return core if len(_HAN.findall(_TRIGGER_PHRASES.sub("", core))) >= 3 else ""
+
+
+def told_with_opening(opening: Any, answer: Any) -> str:
+    """The description when the first message only named the matter: both, unless the
+    answer already says what the opening did."""
+    opening, answer = clean(opening), clean(answer)
+    if not opening or opening in answer:
+        return answer
+    return f"{opening}；{answer}"
 
 
 def has_substance(text: str, minimum: int = 6) -> bool:
@@ -224,7 +279,7 @@ def parse_occurred_at(text: Any) -> Optional[str]:
 
 
 _NAME_PREFIX = re.compile(r"^(我叫|我是|我姓|额叫|额姓|额是|叫我|叫|姓名是|姓名|名字是|名字叫|名字|称呼我|本人|免贵姓|免贵|姓)[:：\s]*")
-_NAME_REFUSAL = re.compile(r"(不想|不愿|不方便|不告诉|保密|不说)")
+_NAME_REFUSAL = re.compile(r"(不想|不愿|不方便|不告诉|保密|不说|不写|不留|别写|不要写|不用写|不填|没必要)")
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -286,7 +341,7 @@ FIELD_WORDS = {
     "address": ("地址", "位置", "地点", "住址", "在哪"),
     "occurred_at": ("时间", "日期", "什么时候", "几点"),
     "anonymous": ("匿名", "实名"),
-    "contact_name": ("名字", "姓名", "称呼", "名称"),
+    "contact_name": ("名字", "姓名", "称呼", "名称", "联系人"),
     "contact_phone": ("电话", "手机", "号码", "联系方式"),
     "reply_required": ("回复", "回电"),
 }
@@ -295,7 +350,11 @@ FIELD_WORDS = {
 def fields_named(text: Any) -> List[str]:
     """Form fields a correction names ("电话不对" → contact_phone)."""
     text = clean(text)
-    return [field for field, words in FIELD_WORDS.items() if any(w in text for w in words)]
+    kept = _UNCHANGED.sub("", text)  # "电话不变": that field stays as it is
+    return [field for field, words in FIELD_WORDS.items() if any(w in kept for w in words)]
+
+
+_UNCHANGED = re.compile(r"(电话|号码|手机|地址|名字|姓名|时间|区县)(号码)?(不变|没变|不用改|不改|照旧|还是那个|一样)")
 
 
 # ---------------------------------------------------------------- summary
@@ -313,7 +372,11 @@ def summary_lines(order_type: str, slots: Mapping[str, Any]) -> List[str]:
     if slots.get("occurred_at"):
         lines.append(f"【时间】{clean(slots['occurred_at'])}")
     if slots.get("anonymous") is True:
-        lines.append("【匿名】是（不向承办单位提供您的身份，也不回复办理结果）")
+        lines.append("【匿名】是（不向承办单位提供您的姓名和电话）")
+        if order_type in ASKS_REPLY:
+            if slots.get("reply_required") is True and slots.get("contact_phone"):
+                lines.append(f"【电话】{clean(slots.get('contact_phone'))}（仅用于热线回复您）")
+            lines.append(f"【需要回复】{_yes_no(slots.get('reply_required') is True)}")
     else:
         lines.append(f"【联系人】{clean(slots.get('contact_name'))}")
         lines.append(f"【电话】{clean(slots.get('contact_phone'))}")
@@ -347,8 +410,10 @@ def order_payload(
     district = slots.get("district")
     if order_type == "咨询":
         reply_required = True
-    elif order_type == "表扬" or anonymous:
+    elif order_type == "表扬":
         reply_required = False
+    elif anonymous:
+        reply_required = slots.get("reply_required") is True and bool(slots.get("contact_phone"))
     else:
         reply_required = slots.get("reply_required") is not False
     return {
@@ -359,8 +424,11 @@ def order_payload(
         "district": None if district in (None, CITYWIDE, DISTRICT_UNKNOWN) else district,
         "address": clean(slots.get("address"))[:200] or None,
         "occurred_at": clean(slots.get("occurred_at"))[:100] or None,
-        "contact_name": None if anonymous else (clean(slots.get("contact_name"))[:50] or None),
-        "contact_phone": None if anonymous else (clean(slots.get("contact_phone")) or None),
+        "contact_name": None if anonymous or slots.get("contact_name") == NAME_NOT_GIVEN
+        else (clean(slots.get("contact_name"))[:50] or None),
+        # an anonymous citizen's number reaches the gateway only for the hotline's reply;
+        # units never see it (gateway/services/privacy.py)
+        "contact_phone": (clean(slots.get("contact_phone")) or None) if (not anonymous or reply_required) else None,
         "anonymous": anonymous,
         "reply_required": reply_required,
         "conversation_id": conversation_id,

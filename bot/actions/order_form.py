@@ -56,6 +56,7 @@ def _answer_is_about_another_field(tracker: Tracker, slot: str) -> bool:
     return f.is_correction(text) and bool(_filled_this_turn(tracker, slot))
 
 
+_NO_NUMBER = re.compile(r"电话也?(?:别|不要|不用|不)留|不留电话|电话也?别写|电话也?不写|什么都不留|啥都不留")
 _BARE_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
@@ -155,7 +156,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             if correction.order_type != "投诉":
                 result["own_rights"] = False
         if correction.values.get("anonymous") is True:
-            result.update({"contact_name": None, "contact_phone": None, "reply_required": False})
+            # "还是匿名吧，别写我名字了，电话留着可以": the name goes; the number stays for the
+            # hotline's reply unless the citizen takes it back too
+            result["contact_name"] = None
+            if _NO_NUMBER.search(text) or not before.get("contact_phone"):
+                result.update({"contact_phone": None, "reply_required": None if not _NO_NUMBER.search(text) else False})
         if before.get("order_confirmed") is not None or requested == "order_confirmed":
             result["order_confirmed"] = None  # the summary is shown again with the new values
         dispatcher.utter_message(text=correction.acknowledgement())
@@ -178,7 +183,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if len(text) < f.MIN_DESCRIPTION_CHARS or not f.has_substance(text, minimum=3):
             dispatcher.utter_message(text="能再说具体一点吗？比如是什么问题、涉及哪个单位或地方、持续多久了。")
             return {"description": None}
-        result: Dict[Text, Any] = {"description": text, **_details_in_passing(tracker, text, phone=True)}
+        told = f.told_with_opening(tracker.get_slot("opening_matter"), text)[: f.MAX_DESCRIPTION_CHARS]
+        result: Dict[Text, Any] = {"description": told, **_details_in_passing(tracker, text, phone=True)}
         if tracker.get_slot("order_type") == "投诉":
             result["own_rights"] = f.looks_like_own_rights(text)
         return result
@@ -281,7 +287,12 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"anonymous": None}
         result: Dict[Text, Any] = {"anonymous": anonymous}
         if anonymous:
-            result.update({"contact_name": None, "contact_phone": None, "reply_required": False})
+            result["contact_name"] = None  # the reply question comes next; a number given now is kept
+            phone = find_phone(f.clean(latest_text(tracker)))
+            if phone:
+                result.update({"contact_phone": phone, "reply_required": True})
+            elif in_email_mode(tracker):
+                result["reply_required"] = False  # the mail's phone line was left empty: no reply wanted
         elif not isinstance(value, bool):
             phone = find_phone(f.clean(value))
             if phone:
@@ -299,6 +310,10 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         phone = normalize_phone(text) or find_phone(text)
         if phone and not tracker.get_slot("contact_phone"):
             return {"contact_name": None, "contact_phone": phone}
+        if _times_asked(tracker, "contact_name") >= 2:
+            # no dead end: the order goes on without a name; the phone reaches the citizen
+            dispatcher.utter_message(text="好的，姓名可以不留，留个电话方便承办单位联系您就行。")
+            return {"contact_name": f.NAME_NOT_GIVEN}
         if f.refuses_name(text):
             if tracker.get_slot("order_type") in f.ANONYMITY_ALLOWED and not tracker.get_slot("own_rights"):
                 dispatcher.utter_message(text="理解。不想留名字的话可以匿名反映，回复“匿名”即可；也可以只留姓氏，比如“王先生”。")
@@ -374,7 +389,7 @@ class ActionAskAnonymous(Action):
         else:
             text = (
                 "您需要匿名反映吗？实名并留下电话，承办单位可以联系您核实情况、回复办理结果；"
-                "匿名的话，您的身份不会提供给承办单位，但也收不到办理结果的回复。"
+                "匿名的话，承办单位看不到您的姓名和电话，想知道结果也可以留个电话，由热线回复您。"
             )
         dispatcher.utter_message(
             text=text,

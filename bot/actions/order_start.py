@@ -46,8 +46,10 @@ class ActionStartOrder(Action):
             # "想咨询一下…" opens every kind of request: a stronger type from the intent stays
             keep["order_type"] = by_intent if named == "咨询" and by_intent else (named or by_intent)
             matter = f.matter_text(text)
-            if f.has_substance(matter):
+            if f.has_substance(matter) and not f.thin_matter(matter, keep["order_type"]):
                 keep["description"] = matter[: f.MAX_DESCRIPTION_CHARS]
+            elif f.opening_core(matter):
+                keep["opening_matter"] = f.opening_core(matter)[:200]  # asked to tell more; the answer is added to it
             if f.anonymity_wish(text) and keep["order_type"] in f.ANONYMITY_ALLOWED:
                 keep["anonymous"] = True  # "…但是不想让人知道是我说的": asked for in the first message
         for entity, slot in ENTITY_SLOTS.items():

@@ -122,6 +122,9 @@ TOWN_TO_DISTRICT: Dict[str, str] = {
     # 柞水县
     "乾佑街道": ZHASHUI, "营盘镇": ZHASHUI, "下梁镇": ZHASHUI, "石瓮镇": ZHASHUI, "杏坪镇": ZHASHUI,
     "红岩寺镇": ZHASHUI, "曹坪镇": ZHASHUI, "瓦房口镇": ZHASHUI, "牛背梁": ZHASHUI,
+    # sights a visitor names instead of the town (凤凰古镇 is 柞水's, not 湖南凤凰县)
+    "凤凰古镇": ZHASHUI, "凤凰镇": ZHASHUI, "柞水溶洞": ZHASHUI, "塔云山": ZHEN_AN, "木王山": ZHEN_AN,
+    "金丝大峡谷": SHANGNAN, "仙娥湖": SHANGZHOU, "棣花古镇": DANFENG, "漫川古镇": SHANYANG,
 }
 
 # Local names that are not a single district, and the province itself.
@@ -322,13 +325,16 @@ def _resolve(chain: Sequence[_Hit]) -> Optional[Division]:
 
 
 _LEVELS = ("province", "city", "county")
+# what people in Shaanxi call the provincial capital; same length, so offsets stay right
+_COLLOQUIAL_NAMES = {"省城": "西安"}
+_COLLOQUIAL = re.compile("|".join(_COLLOQUIAL_NAMES))
 
 
 @lru_cache(maxsize=512)
 def _mentions(text: str) -> Tuple[Analysis, Tuple[Tuple[_Hit, ...], ...]]:
     """LAC's analysis of ``text`` and its place names grouped into places (cached: the NLU
     component asks for the district and the other region of the same message)."""
-    an = analysis(text)
+    an = analysis(_COLLOQUIAL.sub(lambda m: _COLLOQUIAL_NAMES[m.group(0)], text))
     return an, tuple(tuple(chain) for chain in _chains(_scan(an.cleaned, _Words(an))))
 
 
@@ -406,6 +412,11 @@ _HERE = re.compile(r"我们村|我们小区|我们这|我们那|我们镇|我们
 _RELATIVE_AFTER = re.compile(r"^" + _STAY + r"的" + _RELATIVE)
 
 
+# where the citizen is from, not where the matter is: "我是商州的，在西安住院…"
+_SELF_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:是|老家是|老家在|家是)$")
+_SELF_AFTER = re.compile(r"^(?:的|人)(?![\u4e00-\u9fff]{0,1}(?:小区|村|路|街|镇))")
+
+
 def _is_travel(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 4):start]
     after = text[end:end + 4]
@@ -428,6 +439,7 @@ def other_region_mention(text: str) -> Optional[PlaceMention]:
         start, end = chain[0].start, chain[-1].end
         if any(h.kind in (_SERVED_KIND, _LOCAL_KIND) for h in chain) and not (
             _ORIGIN_AFTER.search(cleaned[end:end + 4]) or _ORIGIN_BEFORE.search(cleaned[max(0, start - 2):start])
+            or (_SELF_BEFORE.search(cleaned[max(0, start - 5):start]) and _SELF_AFTER.search(cleaned[end:end + 2]))
         ):
             return None  # a served or local place that is not only where someone comes from
     for chain in chains:

@@ -144,7 +144,7 @@ def decide(
         return Decision(OOS_PREFIX + "abuse", "insults and no matter")
     if intent != "order_status" and _OWN_ORDER.search(text) and _PROGRESS.search(text):
         return Decision("order_status", "asks how the citizen's own order goes")
-    if intent in _PLACE_BOUND and not find_district(text) and find_other_region(text):
+    if intent in _PLACE_BOUND and find_other_region(text):  # a served place the matter is at → None
         return Decision(CROSS_REGION, "names only a place outside Shangluo")
     if intent in _ORDER_CUES and not _ORDER_CUES[intent].search(text):
         other = _best_other([(n, c) for n, c in ranking if n not in _ORDER_CUES], text)

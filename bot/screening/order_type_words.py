@@ -17,7 +17,7 @@ _TYPE_WORDS = (
     ("咨询", r"咨询"),  # 想问一下… is how every kind of request begins
 )
 _TYPE_RE = [(name, re.compile(pattern)) for name, pattern in _TYPE_WORDS]
-_NEGATED = re.compile(r"(不是|不算|不想|不要|不用|没想|并非|也不是)[^，。！？,.!?；;]{0,4}$")
+_NEGATED = re.compile(r"(不是|不算|不想|不要|不用|没想|并非|也不是)[^，。！？,.!?；;是]{0,4}$")  # "不是投诉是想提个建议": 是 ends the denial
 
 # buttons and short answers to "which kind of matter is it"
 _SHORT_ANSWERS = {

@@ -32,3 +32,34 @@ def test_back_to_real_name():
 
 def test_an_ordinary_answer_is_no_correction():
     assert read_correction("物业收费不对，乱收费", {**SLOTS, "description": None}, "description") is None
+
+
+# ---- session 5: corrections as citizens word them
+
+S5 = {"order_type": "投诉", "district": "商南县", "address": "城关街道人民广场东门", "anonymous": False,
+      "contact_name": "李桂芳", "contact_phone": "13700001111", "description": "广场舞音响太吵"}
+
+
+def test_type_change_without_a_comma():
+    c = read_correction("我不是投诉是想提个建议，音响能不能小点声", S5, "district")
+    assert c is not None and c.order_type == "意见建议"
+
+
+def test_named_field_takes_the_value_of_its_own_clause():
+    c = read_correction("地址改成人民广场西门舞台旁边，她们晚上都在那跳", S5, "order_confirmed")
+    assert c.values == {"address": "人民广场西门舞台旁边"}
+
+
+def test_place_written_differently_is_the_address():
+    c = read_correction("说错了，不是人民广场，是滨江广场，在江边", S5, "anonymous")
+    assert c is not None and "滨江广场" in c.values.get("address", "")
+
+
+def test_contact_person_changed_to_a_relative():
+    c = read_correction("联系人换成我儿子王小军，电话不变", S5, "order_confirmed")
+    assert c is not None and c.values == {"contact_name": "王小军"}
+
+
+def test_more_precise_address():
+    c = read_correction("地址再具体点，是东门进去左手边的台阶那儿", S5, "order_confirmed")
+    assert c is not None and "台阶" in c.values.get("address", "")

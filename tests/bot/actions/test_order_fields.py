@@ -7,14 +7,18 @@ def test_required_slots_per_type():
     assert f.required_slots("投诉", {}) == [
         "description", "district", "address", "occurred_at", "anonymous", "contact_name", "contact_phone",
         "reply_required", "order_confirmed"]
+    # anonymous: the reply is still asked (第十三条), a number only when a reply is wanted
     assert f.required_slots("投诉", {"anonymous": True}) == [
-        "description", "district", "address", "occurred_at", "anonymous", "order_confirmed"]
+        "description", "district", "address", "occurred_at", "anonymous", "reply_required", "order_confirmed"]
+    assert f.required_slots("投诉", {"anonymous": True, "reply_required": True}) == [
+        "description", "district", "address", "occurred_at", "anonymous", "reply_required", "contact_phone",
+        "order_confirmed"]
     # own-rights complaints are never anonymous (第七条(九))
     assert "anonymous" not in f.required_slots("投诉", {"own_rights": True})
     assert f.required_slots("咨询", {}) == ["description", "district", "contact_name", "contact_phone", "order_confirmed"]
     # praise and suggestions have a place too (属地管理), unless they concern the whole city
     assert f.required_slots("表扬", {}) == ["description", "district", "address", "anonymous", "contact_name", "contact_phone", "order_confirmed"]
-    assert f.required_slots("意见建议", {"anonymous": True}) == ["description", "district", "address", "anonymous", "order_confirmed"]
+    assert f.required_slots("意见建议", {"anonymous": True}) == ["description", "district", "address", "anonymous", "reply_required", "order_confirmed"]
     assert "address" not in f.required_slots("意见建议", {"district": f.CITYWIDE})
     assert f.required_slots(None, {})[0] == "description"
 
@@ -93,7 +97,10 @@ def test_summary_and_payload():
     assert payload["type"] == "求助" and payload["reply_required"] is True
     assert payload["description"].startswith("<script>")  # stored verbatim, rendered as text everywhere
     anon = f.order_payload("举报", {**slots, "anonymous": True}, sender_id="s1", channel="rest", conversation_id="s1")
-    assert anon["contact_name"] is None and anon["contact_phone"] is None and anon["reply_required"] is False
+    assert anon["contact_name"] is None and anon["contact_phone"] == "13912345678" and anon["reply_required"] is True
+    silent = f.order_payload("举报", {**slots, "anonymous": True, "reply_required": False}, sender_id="s1",
+                             channel="rest", conversation_id="s1")
+    assert silent["contact_name"] is None and silent["contact_phone"] is None and silent["reply_required"] is False
     citywide = f.order_payload("意见建议", {**slots, "district": f.CITYWIDE}, sender_id="s", channel="rest", conversation_id="s")
     assert citywide["district"] is None
     assert f.order_payload("咨询", slots, sender_id="s", channel="rest", conversation_id="s")["reply_required"] is True
@@ -104,3 +111,38 @@ def test_channel_names():
     assert f.channel_of("wechat") == "wechat"
     assert f.channel_of(None) == "rest"
     assert f.channel_of("unknown") == "rest"
+
+
+# ---- session 5: a first message that only names the matter; anonymous but hearing the result
+
+def test_thin_first_messages_are_asked_to_tell_more():
+    assert f.thin_matter("想反映一下我们村里的自来水问题", "求助")
+    assert f.thin_matter("我要表扬一个护士", "表扬")
+    assert f.thin_matter("我想举报个事，别让人知道是我说的行不行", "举报")
+    assert f.thin_matter("菜市场门口那条路太窄了，早上挤得走不动", "意见建议")  # suggests nothing yet
+    assert not f.thin_matter("楼上装修天天砸墙，早上七点就开始", "投诉")
+    assert not f.thin_matter("希望菜市场门口那条路拓宽一下，早上挤得走不动", "意见建议")
+
+
+def test_opening_core_and_description_together():
+    assert f.opening_core("想反映一下我们村里的自来水问题") == "我们村里的自来水问题"
+    assert f.opening_core("我想举报个事，别让人知道是我说的行不行") == ""
+    assert f.told_with_opening("一个护士", "县医院住院部的护士小张半夜帮我妈换药，特别耐心") == \
+        "一个护士；县医院住院部的护士小张半夜帮我妈换药，特别耐心"
+    assert f.told_with_opening("", "答复") == "答复"
+
+
+def test_anonymous_summary_shows_the_reply_number():
+    slots = {"description": "有人在河边偷挖沙子", "district": "丹凤县", "address": "棣花镇河滩", "anonymous": True,
+             "reply_required": True, "contact_phone": "13800002222"}
+    text = f.summary_text("举报", slots)
+    assert "【匿名】是" in text and "13800002222" in text and "【需要回复】是" in text
+    payload = f.order_payload("举报", slots, sender_id="s", channel="rest", conversation_id="s")
+    assert payload["anonymous"] is True and payload["contact_name"] is None
+    assert payload["contact_phone"] == "13800002222" and payload["reply_required"] is True
+
+
+def test_name_not_given_is_sent_as_none():
+    slots = {"description": "路灯坏了好几盏", "district": "商州区", "address": "北新街", "contact_name": f.NAME_NOT_GIVEN,
+             "contact_phone": "13800003333", "reply_required": True}
+    assert f.order_payload("求助", slots, sender_id="s", channel="rest", conversation_id="s")["contact_name"] is None

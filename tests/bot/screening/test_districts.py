@@ -70,7 +70,7 @@ def test_find_district(text, expected):
         ("西安高新区的公司拖欠工资", "西安高新区"),
         ("北京的快递被弄丢了", "北京"),
         ("我在西安，这边小区物业乱收费", "西安"),
-        ("我老家是洛南的，现在在西安长安区租的房子漏水", None),  # both locative → ask
+        ("我老家是洛南的，现在在西安长安区租的房子漏水", "西安长安区"),  # 老家是洛南的 is where the citizen is from
         ("我在西安，老家洛南县的房子被拆了", None),
         ("我刚从西安回来，小区门口的路灯坏了", None),
         ("去西安的班车票价太高", None),
@@ -264,3 +264,14 @@ def test_a_relative_living_elsewhere_does_not_move_the_matter():
     # the citizen's own work there, or a matter at the relative's place, stays there
     assert find_other_region("我在西安打工，老板拖欠工资不给") == "西安"
     assert find_other_region("我妈在宝鸡凤县住院，医院收费太乱了") == "宝鸡凤县"
+
+
+def test_colloquial_capital_origin_and_sights():
+    # 省城 is what people here call 西安
+    assert find_other_region("我在省城小寨那边租的房子，房东押金扣着不退") == "西安"
+    # where the citizen is from is not where the matter is
+    assert find_other_region("我是山阳的，前几天在宝鸡市渭滨区一家饭店吃坏了肚子") == "宝鸡市渭滨区"
+    assert find_other_region("我是商州的，我们小区停水了") is None
+    # 凤凰古镇 is 柞水's
+    assert find_district("在凤凰古镇买东西被宰了") == "柞水县"
+    assert find_other_region("我们从汉中过来旅游，在凤凰古镇被强买强卖") is None

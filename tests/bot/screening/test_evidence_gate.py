@@ -76,3 +76,53 @@ def test_requests_for_other_peoples_records_are_evidence_of_privacy():
         assert evidence.has_cue(text, "privacy"), text
     for text in ("我要投诉楼上住户，他家电话打不通", "物业把我的电话给了别人"):
         assert not evidence.has_cue(text, "privacy"), text
+
+
+# ---- session 5: what the gate puts in place of a rejected intent needs its own evidence
+
+def test_replacement_intent_needs_its_own_evidence():
+    # a landmark is no military matter, and without a word for stopping it is no "stop" either
+    d = decide("消防中队家属院旁边那个洗车店，挨着人民路", "oos_military", rank("oos_military", "stop", "inform"), False)
+    assert d.intent == "inform"
+
+
+def test_small_talk_that_carries_a_detail_is_an_answer():
+    assert decide("大概半个月了", "chitchat", rank("chitchat", "affirm"), False).intent == "inform"
+    assert decide("就算举报吧", "chitchat", rank("chitchat"), False).intent == "inform"
+    assert decide("算是投诉", "withdraw_order", rank("withdraw_order", "chitchat"), False).intent == "inform"
+    # a greeting, thanks and goodbye stay what they are
+    assert decide("你好", "greet", rank("greet"), False).intent == "greet"
+    assert decide("谢谢啊", "thank", rank("thank"), False).intent == "thank"
+    assert decide("那明天再说吧", "goodbye", rank("goodbye"), False).intent == "goodbye"
+
+
+def test_two_insults_and_no_matter_are_abuse():
+    d = decide("一帮饭桶，打了八百遍都是摆设，骗子", "chitchat", rank("chitchat"), False)
+    assert d.intent == "oos_abuse"
+    # one angry word beside a real matter is a request
+    d = decide("你们这些废物，我家门口的下水道堵了一个礼拜了", "complaint", rank("complaint"), False)
+    assert d.intent == "complaint"
+
+
+def test_own_order_progress_is_a_status_query():
+    d = decide("我前几天投诉的那个噪音的事，现在办得咋样了", "inform", rank("inform", "complaint"), False)
+    assert d.intent == "order_status"
+    # progress of a public matter is no status query of an order
+    d = decide("医保报销一般要多久，进度在哪查", "consult", rank("consult"), False)
+    assert d.intent == "consult"
+
+
+def test_told_matter_without_a_question_is_no_consultation():
+    d = decide("我回老家发现村里的小桥让大车压塌了半边，现在没人管", "consult", rank("consult", "request_help"), False)
+    assert d.intent == "inform"
+    d = decide("居住证过期了怎么续办，要带啥材料", "consult", rank("consult"), False)
+    assert d.intent == "consult"
+
+
+def test_ranked_refusal_with_its_cue():
+    text = "你帮我查一下对门那个人叫什么名字，电话多少，他老把车停我门口"
+    d = decide(text, "complaint", [("complaint", 0.5), ("oos_privacy", 0.3), ("inform", 0.1)], False)
+    assert d.intent == "oos_privacy"
+    # ranked but without the words: stays the request
+    d = decide("对门老把车停我家门口，挡着出不去", "complaint", [("complaint", 0.5), ("oos_privacy", 0.3)], False)
+    assert d.intent == "complaint"
