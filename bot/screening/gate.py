@@ -99,6 +99,8 @@ _SMALL_TALK = ("chitchat", "greet", START_REQUEST)  # 明天见 and 谢谢 stay 
 # a refusal the classifier ranks close behind and the words show: "帮我查一下楼上那家人叫啥名字"
 _RANKED_REFUSAL_TOP = 3
 _RANKED_REFUSAL_MIN = 0.1
+_PRAISE = re.compile(r"表扬|表彰|感谢|感激|谢谢|多谢|点赞|夸|锦旗|好人|敬业|负责|耐心|热情|认真|细心|贴心|周到|及时|辛苦|称赞|赞|"
+                     r"满意|给力|效率(?:很|太|真|特别|挺)?高|帮了|帮我|帮我们|救了|拾金不昧|暖心|暖|好样的|不错|真好|专业")
 _QUESTION = re.compile(r"[?？]|吗|么|嘛$|呢|咋|怎么|怎样|如何|哪|什么|啥|几|多少|能不能|可不可以|可以不|能否|是否|有没有|"
                        r"行不行|行不|中不|请问|问一下|问下|咨询|想知道|想了解|了解一下|告诉我")
 
@@ -151,6 +153,9 @@ def decide(
         if other == FALLBACK and evidence.is_substantive(text):
             other = INFORM
         return _settled(text, other, "no word about an order")
+    if intent == "praise" and not _PRAISE.search(text):
+        # "交房三年了房产证还办不下来": nothing in it praises anyone
+        return _settled(text, _best_other([(n, c) for n, c in ranking if n != "praise"], text), "no word of praise")
     if intent == "consult" and not _QUESTION.search(text) and evidence.is_substantive(text, minimum=16):
         # "发现村口的河堤被人倒满了建筑垃圾": a matter told, nothing asked
         return Decision(INFORM, "a matter told, no question asked")

@@ -126,3 +126,10 @@ def test_ranked_refusal_with_its_cue():
     # ranked but without the words: stays the request
     d = decide("对门老把车停我家门口，挡着出不去", "complaint", [("complaint", 0.5), ("oos_privacy", 0.3)], False)
     assert d.intent == "complaint"
+
+
+def test_praise_needs_a_word_of_praise():
+    d = decide("买的房子五年了还没拿到不动产证，开发商一直推", "praise", rank("praise", "complaint"), False)
+    assert d.intent == "complaint"
+    d = decide("社区的王主任帮我跑了三趟把低保办下来了，特别负责", "praise", rank("praise"), False)
+    assert d.intent == "praise"
