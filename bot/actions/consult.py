@@ -24,15 +24,6 @@ def _with_entries_shown(question: str, hits: List[kb_client.KBHit]) -> str:
     return text[: f.MAX_DESCRIPTION_CHARS]
 
 
-def _as_affirm(tracker: Tracker) -> Tracker:
-    """The tracker with its latest message read as a yes (the order is started as if affirmed)."""
-    latest = dict(tracker.latest_message or {})
-    latest["intent"] = {"name": "affirm", "confidence": 1.0}
-    clone = Tracker(tracker.sender_id, dict(tracker.slots), latest, list(tracker.events), tracker.paused,
-                    tracker.followup_action, tracker.active_loop, tracker.latest_action_name)
-    return clone
-
-
 class ActionAnswerConsult(Action):
     """Answers from the knowledge-base service (KB_URL): a confident entry is given with
     its department; close candidates are offered as "您是不是想问"; either way a 咨询
@@ -48,8 +39,7 @@ class ActionAnswerConsult(Action):
             # "咨询" / "登记个咨询" in reply to "需要登记吗？": the offer accepted, not a new question
             from bot.actions.order_start import start_order_form  # order_start imports nothing of this module
 
-            events = await start_order_form(dispatcher, _as_affirm(tracker), domain)
-            return events
+            return await start_order_form(dispatcher, tracker, domain)
         days = f.deadline_days("咨询")
         result = await kb_client.search(question, k=MAX_SUGGESTIONS, channel=tracker.get_latest_input_channel() or "")
 

@@ -135,6 +135,9 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
         phone = find_phone(text)
         if phone:
             result.values["contact_phone"] = phone
+        wish = f.parse_reply_wish(text)
+        if wish is not None:
+            result.values["reply_required"] = wish  # "…有结果的话回我一下"
         return result
     if _BACK_TO_ANONYMOUS.search(text) and slots.get("anonymous") is False:
         result.values["anonymous"] = True

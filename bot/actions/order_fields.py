@@ -201,7 +201,7 @@ _NOT_CLAUSE = re.compile(r"(不是|不在)[^，,。；;!！?？\s]*?(?=(是|在|
 
 
 _REPLY_NO = re.compile(r"(不用|不需要|不必|无需|别|不要|没必要)[^，。！？,.!?]{0,3}(回复|回电|回电话|联系|答复)")
-_REPLY_YES = re.compile(r"回复|回电|回个电话|答复|联系我|给我个?说法|告诉我结果|通知我")
+_REPLY_YES = re.compile(r"回复|回电|回个电话|答复|联系我|给我个?说法|告诉我结果|通知我|回我|告诉我一声|说一声|给我说")
 
 
 def parse_reply_wish(text: Any) -> Optional[bool]:

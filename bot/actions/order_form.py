@@ -145,6 +145,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if requested == "description" and len(text) > 40:
             return None  # a long answer to "what happened" is the matter, not a correction
         candidates = [slot for slot in tracker.slots_to_validate() if slot != REQUESTED_SLOT]
+        if requested not in candidates and requested != "order_confirmed":
+            candidates.append(requested)  # the asked slot's from-text value is this turn's guess too
         before = {**tracker.slots, **{slot: previous_slot_value(tracker, slot) for slot in candidates}}
         correction = read_correction(text, before, requested)
         if not correction:
@@ -329,12 +331,29 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if not phone:
             if tracker.get_slot("requested_slot") != "contact_phone":
                 return {"contact_phone": previous_slot_value(tracker, "contact_phone")}
+            if _times_asked(tracker, "contact_phone") >= 2:
+                return self._no_phone(dispatcher, tracker)
             dispatcher.utter_message(text="这个号码好像不对。请留11位手机号，或者带区号的固定电话，比如0914-2312345。")
             return {"contact_phone": None}
         previous = tracker.get_slot("requested_slot")
         if previous != "contact_phone" and f.is_correction(latest_text(tracker)):
             dispatcher.utter_message(text=f"好的，电话已改为{phone}。")
         return {"contact_phone": phone}
+
+    def _no_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """No dead end when no number comes: the order goes in without one, as an
+        anonymous one the unit cannot call back; a rights complaint needs a real name
+        (第七条(九)), so a person is offered instead."""
+        if tracker.get_slot("anonymous") is True:
+            dispatcher.utter_message(text="好的，不留电话也可以，就不回复您办理结果了。")
+            return {"contact_phone": None, "reply_required": False}
+        if tracker.get_slot("own_rights"):
+            dispatcher.utter_message(text="这类诉求须实名并留电话，承办单位才能联系您核实办理（热线办法第七条第九项）。"
+                                          "一时想不起号码的话，可以回复“人工”找工作人员，或者想起来再告诉我。")
+            return {"contact_phone": None}
+        dispatcher.utter_message(text="没有电话也可以登记，只是承办单位没法联系您，也没法回复办理结果；"
+                                      "这次就按不留联系方式登记，您以后想补充随时告诉我。")
+        return {"contact_phone": None, "anonymous": True, "contact_name": None, "reply_required": False}
 
     # ------------------------------------------------------------ reply wanted
     def validate_reply_required(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

@@ -35,7 +35,8 @@ class ActionStartOrder(Action):
         intent = latest_intent(tracker)
         text = f.clean(latest_text(tracker))
         keep: Dict[str, Any] = {}
-        accepted = intent == "affirm" or f.says_not_solved(text)
+        # "咨询" / "登记个咨询" typed in reply to "需要登记吗？" accepts the offer too
+        accepted = intent == "affirm" or f.says_not_solved(text) or (len(text) <= 8 and named_order_type(text) is not None)
         if tracker.get_slot("pending_offer") == "consult_order" and accepted:
             keep["order_type"] = "咨询"
             keep["description"] = tracker.get_slot("consult_question")

@@ -77,11 +77,17 @@ def _best_other(ranking: Sequence[Tuple[str, float]], text: str = "") -> str:
     return FALLBACK
 
 
-def _settled(text: str, name: str, reason: str) -> "Decision":
-    """A replacement intent: a weak one over a substantive text, or over a short answer
-    with a detail in it, is a request."""
+def _settled(text: str, name: str, reason: str, ranking: Sequence[Tuple[str, float]] = ()) -> "Decision":
+    """A replacement intent, weighed like the model's own (praise still needs a word of
+    praise); a weak one over a substantive text, or over a short answer with a detail in
+    it, is a request."""
     if name in _WEAK and (evidence.is_substantive(text) or _short_answer(text, name)):
         return Decision(INFORM, reason)
+    rest = [(n, c) for n, c in ranking if n != name and not _is_turn_away(n)]
+    if name != FALLBACK and ranking:
+        again = decide(text, name, [(name, 1.0)] + rest, False)
+        if again.intent != name:
+            return Decision(again.intent, f"{reason}; {again.reason}")
     return Decision(name, reason)
 
 
@@ -124,7 +130,9 @@ def decide(
         if oos_class == "abuse":
             if evidence.is_pure_abuse(text):
                 return Decision(intent, "")
-            return _settled(text, _best_other(ranking, text), "abuse with a matter, or no insult")
+            if evidence.abuse_count(text) >= 2 and _best_other(ranking, text) in _WEAK + (INFORM,):
+                return Decision(intent, "")  # insults, and the classifier reads no request beside them
+            return _settled(text, _best_other(ranking, text), "abuse with a matter, or no insult", ranking)
         if evidence.has_cue(text, oos_class):
             return Decision(intent, "")
         cued = [name for name in evidence.cued_classes(text) if name != "abuse"]
@@ -132,16 +140,16 @@ def decide(
         for name in ranked[:3]:
             if name in cued:
                 return Decision(OOS_PREFIX + name, f"cue of {name}, not of {oos_class}")
-        return _settled(text, _best_other(ranking, text), f"no cue of {oos_class}")
+        return _settled(text, _best_other(ranking, text), f"no cue of {oos_class}", ranking)
     if intent == CROSS_REGION:
         if find_other_region(text):
             return Decision(intent, "")
-        return _settled(text, _best_other(ranking, text), "no place outside Shangluo named")
+        return _settled(text, _best_other(ranking, text), "no place outside Shangluo named", ranking)
     for name, confidence in list(ranking)[1:_RANKED_REFUSAL_TOP]:
         if (name.startswith(OOS_PREFIX) and name != OOS_PREFIX + "abuse" and confidence >= _RANKED_REFUSAL_MIN
                 and evidence.cue(text, name)):
             return Decision(name, f"ranked {name} and its cue in the words")
-    if intent in _WEAK and evidence.abuse_count(text) >= 2:
+    if intent in _WEAK + (INFORM,) and evidence.abuse_count(text) >= 2:
         # "一群吃干饭的废物……骗子，滚": insults and nothing the classifier reads as a request
         return Decision(OOS_PREFIX + "abuse", "insults and no matter")
     if intent != "order_status" and _OWN_ORDER.search(text) and _PROGRESS.search(text):
@@ -152,10 +160,11 @@ def decide(
         other = _best_other([(n, c) for n, c in ranking if n not in _ORDER_CUES], text)
         if other == FALLBACK and evidence.is_substantive(text):
             other = INFORM
-        return _settled(text, other, "no word about an order")
+        return _settled(text, other, "no word about an order", [(n, c) for n, c in ranking if n not in _ORDER_CUES])
     if intent == "praise" and not _PRAISE.search(text):
         # "交房三年了房产证还办不下来": nothing in it praises anyone
-        return _settled(text, _best_other([(n, c) for n, c in ranking if n != "praise"], text), "no word of praise")
+        others = [(n, c) for n, c in ranking if n != "praise"]
+        return _settled(text, _best_other(others, text), "no word of praise", others)
     if intent == "consult" and not _QUESTION.search(text) and evidence.is_substantive(text, minimum=16):
         # "发现村口的河堤被人倒满了建筑垃圾": a matter told, nothing asked
         return Decision(INFORM, "a matter told, no question asked")

@@ -117,3 +117,13 @@ async def test_a_hung_service_times_out_into_the_honest_reply(domain, dispatcher
         assert_honest_decline(dispatcher, events, "公积金怎么提取")
     finally:
         server.close()
+
+
+async def test_order_type_typed_in_reply_to_the_offer_accepts_it(domain, dispatcher):
+    """"需要登记吗？" → "咨询": the offer is accepted, the question becomes the order."""
+    from bot.actions.order_start import ActionStartOrder
+    tracker = make_tracker(text="咨询", intent="consult",
+                           slots={"pending_offer": "consult_order", "consult_question": "农村户口迁到丈夫家要带啥"})
+    events = await ActionStartOrder().run(dispatcher, tracker, domain)
+    values = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert values["order_type"] == "咨询" and values["description"] == "农村户口迁到丈夫家要带啥"

@@ -133,3 +133,14 @@ def test_praise_needs_a_word_of_praise():
     assert d.intent == "complaint"
     d = decide("社区的王主任帮我跑了三趟把低保办下来了，特别负责", "praise", rank("praise"), False)
     assert d.intent == "praise"
+
+
+def test_a_replacement_is_weighed_again():
+    # cross_region rejected (no place named) → praise next, but nothing praises anyone
+    d = decide("物业费年年涨，电梯坏了半年都不修", "cross_region", rank("cross_region", "praise", "complaint"), False)
+    assert d.intent == "complaint"
+
+
+def test_model_abuse_with_two_insults_and_nothing_else_stands():
+    d = decide("打你们电话有啥用，一帮饭桶，全是骗子", "oos_abuse", rank("oos_abuse", "inform"), False)
+    assert d.intent == "oos_abuse"
