@@ -153,14 +153,17 @@ MIN_TOLD_CHARS = 8
 MIN_PRAISE_CHARS = 14
 
 
+def _told_part(text: str) -> str:
+    """`text` without "我要夸一下", "我想举报个事" before it and "能行不" after it."""
+    return _ASKS_IF_OK.sub("", _ANNOUNCES.sub("", _SPEAKS_OPENERS.sub("", text)))
+
+
 def thin_matter(matter: Any, order_type: Optional[str]) -> bool:
     """Whether the first message only names the matter, so the form still asks what happened
     (the answer is added to it): too short, "…的问题", a praise that does not say what was
     done, a suggestion that suggests nothing."""
     text = without_anonymity_wish(clean(matter))
-    core = _ANNOUNCES.sub("", _SPEAKS_OPENERS.sub("", text))
-    core = _ASKS_IF_OK.sub("", core)
-    han = len(_HAN.findall(_TRIGGER_PHRASES.sub("", core)))
+    han = len(_HAN.findall(_TRIGGER_PHRASES.sub("", _told_part(text))))
     if han < MIN_TOLD_CHARS or not has_substance(text):
         return True
     if _GENERIC_END.search(text) and han < 20:
@@ -175,8 +178,7 @@ def thin_matter(matter: Any, order_type: Optional[str]) -> bool:
 def opening_core(matter: Any) -> str:
     """What a thin first message does say about the matter ("县城公园晚上的路灯问题"), without
     "我想举报个事", the wish to stay anonymous or "能行不"; empty when it says nothing."""
-    text = without_anonymity_wish(clean(matter))
-    core = _ASKS_IF_OK.sub("", _ANNOUNCES.sub("", _SPEAKS_OPENERS.sub("", text))).strip(" ，,。～~！!")
+    core = _told_part(without_anonymity_wish(clean(matter))).strip(" ，,。～~！!")
     return core if len(_HAN.findall(_TRIGGER_PHRASES.sub("", core))) >= 3 else ""
 
 

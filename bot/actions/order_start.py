@@ -49,8 +49,8 @@ class ActionStartOrder(Action):
             matter = f.matter_text(text)
             if f.has_substance(matter) and not f.thin_matter(matter, keep["order_type"]):
                 keep["description"] = matter[: f.MAX_DESCRIPTION_CHARS]
-            elif f.opening_core(matter):
-                keep["opening_matter"] = f.opening_core(matter)[:200]  # asked to tell more; the answer is added to it
+            elif core := f.opening_core(matter):
+                keep["opening_matter"] = core[:200]  # asked to tell more; the answer is added to it
             if f.anonymity_wish(text) and keep["order_type"] in f.ANONYMITY_ALLOWED:
                 keep["anonymous"] = True  # "…但是不想让人知道是我说的": asked for in the first message
         for entity, slot in ENTITY_SLOTS.items():
