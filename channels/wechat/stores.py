@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
 logger = logging.getLogger(__name__)
+
+
+def undelivered_ttl_s() -> int:
+    """The undelivered list expires this long after its newest message (RETENTION_WECHAT_UNDELIVERED_DAYS,
+    default 14; `python -m gateway.retention prune` also drops the older messages in it)."""
+    try:
+        days = float(os.environ.get("RETENTION_WECHAT_UNDELIVERED_DAYS", "").strip() or 14)
+    except ValueError:
+        days = 14.0
+    return max(int(days * 86400), 86400)
 
 
 class MemoryBackend:
@@ -173,7 +184,7 @@ class Stores:
     async def record_undelivered(self, sender: str, text: str, errcode: Optional[int], errmsg: str) -> None:
         item = {"sender": sender, "text": text, "errcode": errcode, "errmsg": errmsg, "at": int(time.time())}
         logger.warning("WeChat message to %s undelivered (%s %s)", sender, errcode, errmsg)
-        await self.backend.push(self._k("undelivered"), json.dumps(item, ensure_ascii=False), None)
+        await self.backend.push(self._k("undelivered"), json.dumps(item, ensure_ascii=False), undelivered_ttl_s())
 
     async def undelivered(self) -> List[Dict[str, Any]]:
         return [json.loads(i) for i in await self.backend.items(self._k("undelivered"))]
