@@ -18,7 +18,8 @@ train: setup
 
 run: train
 	@scripts/ensure_env.sh
-	.venv/svc/bin/honcho start -f Procfile -e .env
+	@# every process creates its files (var/, SQLite, attachments) for the owner only
+	umask 077 && .venv/svc/bin/honcho start -f Procfile -e .env
 
 test: train
 	@scripts/run_tests.sh

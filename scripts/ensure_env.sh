@@ -2,7 +2,11 @@
 # Writes .env (git-ignored) with random API tokens on first run; honcho reads it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# .env holds tokens and passwords, var/ the citizens' data: the owner's only (docs/security.md)
+umask 077
 touch .env
+chmod 600 .env
+mkdir -p var && chmod 700 var
 for var in RASA_API_TOKEN GATEWAY_API_TOKEN; do
   if ! grep -q "^$var=" .env; then
     echo "$var=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .env

@@ -31,6 +31,7 @@ venv() {
   fi
 }
 
-mkdir -p .venv var models
+mkdir -p .venv models
+( umask 077 && mkdir -p var ) && chmod 700 var  # databases, attachments, logs: the owner's only
 venv rasa 3.10 requirements/rasa.txt
 venv svc 3.11+ requirements/svc.txt
