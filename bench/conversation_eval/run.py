@@ -90,6 +90,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
     parser.add_argument("--only", nargs="+", metavar="ID", help="only these conversation ids")
+    parser.add_argument("--file", nargs="+", metavar="NAME",
+                        help="only the conversations of these files of the cases dir (e.g. a fresh set played once)")
     parser.add_argument("--show-failures", action="store_true", help="print the transcripts of failed conversations")
     parser.add_argument("--cases-dir", type=Path, default=CASES_DIR)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -97,6 +99,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     try:
         cases = select(load_cases(args.cases_dir), args.split, args.only)
+        if args.file:
+            cases = [c for c in cases if c.source in set(args.file)]
     except CaseError as error:
         print(f"invalid conversations: {error}", file=sys.stderr)
         return 2

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional
 
+from bot.screening.evidence import han_count
+
 ORDER_TYPES = ("咨询", "求助", "投诉", "举报", "意见建议", "表扬")
 
 INTENT_TO_ORDER_TYPE = {
@@ -141,7 +143,6 @@ def matter_text(text: Any) -> str:
     return core if has_substance(core) else text
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 # the first message names the matter but does not tell it: "想反映一下县城公园晚上的路灯问题",
 # "我要夸一下我们社区的小刘", "我想举报个事"
 _GENERIC_END = re.compile(r"(的)?(问题|事情?|情况|这个事|那个事|个事)[吧啊呀呢。！!？?～~\s]*$")
@@ -163,7 +164,7 @@ def thin_matter(matter: Any, order_type: Optional[str]) -> bool:
     (the answer is added to it): too short, "…的问题", a praise that does not say what was
     done, a suggestion that suggests nothing."""
     text = without_anonymity_wish(clean(matter))
-    han = len(_HAN.findall(_TRIGGER_PHRASES.sub("", _told_part(text))))
+    han = han_count(_TRIGGER_PHRASES.sub("", _told_part(text)))
     if han < MIN_TOLD_CHARS or not has_substance(text):
         return True
     if _GENERIC_END.search(text) and han < 20:
@@ -179,7 +180,7 @@ def opening_core(matter: Any) -> str:
     """What a thin first message does say about the matter ("县城公园晚上的路灯问题"), without
     "我想举报个事", the wish to stay anonymous or "能行不"; empty when it says nothing."""
     core = _told_part(without_anonymity_wish(clean(matter))).strip(" ，,。～~！!")
-    return core if len(_HAN.findall(_TRIGGER_PHRASES.sub("", core))) >= 3 else ""
+    return core if han_count(_TRIGGER_PHRASES.sub("", core)) >= 3 else ""
 
 
 def told_with_opening(opening: Any, answer: Any) -> str:

@@ -35,9 +35,10 @@ def reset_order_events(keep: Optional[Dict[str, Any]] = None) -> List[Dict[str, 
 def previous_slot_value(tracker: Tracker, slot: str) -> Any:
     """The slot's value before the latest message's slot candidates were appended."""
     events = list(tracker.events)
-    while events and events[-1].get("event") == "slot":
-        events.pop()
-    for event in reversed(events):
+    # everything after the latest user message is this turn's: the slots action_extract_slots
+    # set, Rasa's user_featurization marker, the form's slot candidates
+    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    for event in reversed(events[:latest_user]):
         if event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")
     return None

@@ -128,9 +128,14 @@ _FRAME = re.compile(
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
+def han_count(text: str) -> int:
+    """How many Chinese characters (CJK unified ideographs) a text has."""
+    return len(_HAN.findall(text or ""))
+
+
 def is_substantive(text: str, minimum: int = 12) -> bool:
     """Whether a message tells a matter in its own words (a letter, a rambling or dialect
     account) rather than greeting, thanking or asking the bot something short: at least
     `minimum` Chinese characters once the letter's frame and request openers are gone."""
     core = _FRAME.sub("", text or "")
-    return len(_HAN.findall(core)) >= minimum
+    return han_count(core) >= minimum

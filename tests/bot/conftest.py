@@ -34,13 +34,17 @@ def make_tracker(
     """A tracker whose latest message is `text`; `new_slots` are the slot candidates
     the latest message produced (what `slots_to_validate()` returns)."""
     slots = dict(slots or {})
+    earlier = dict(slots)
     new_slots = dict(new_slots or {})
     slots.update(new_slots)
     parse = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
-    events: List[Dict[str, Any]] = [
-        {"event": "user", "text": text, "parse_data": parse, "input_channel": channel},
-    ]
-    events += [{"event": "slot", "name": k, "value": v} for k, v in new_slots.items()]
+    # laid out as Rasa 3.6 sends them to a form's validation action: the earlier slots, the
+    # user message, action_extract_slots' slots, the user_featurization marker, and the
+    # same slots once more as the form's candidates
+    candidates = [{"event": "slot", "name": k, "value": v} for k, v in new_slots.items()]
+    events: List[Dict[str, Any]] = [{"event": "slot", "name": k, "value": v} for k, v in earlier.items()]
+    events += [{"event": "user", "text": text, "parse_data": parse, "input_channel": channel}]
+    events += candidates + [{"event": "user_featurization", "use_text_for_featurization": False}] + candidates
     return Tracker(
         sender_id, slots, parse, events, False, None,
         {"name": active_loop} if active_loop else {}, "action_listen",
