@@ -23,12 +23,17 @@ from gateway.retention.prune import run
 from gateway.retention.result import table
 
 
-def prune_once(*, dry_run: bool) -> int:
-    now = dt.datetime.now(dt.timezone.utc)
+def prune_once(*, dry_run: bool, as_of: dt.datetime | None = None) -> int:
+    now = as_of or dt.datetime.now(dt.timezone.utc)
     results = run(RetentionPolicy(), Settings(), ConsoleSettings(), now=now, dry_run=dry_run)
     print(f"retention {'dry run' if dry_run else 'prune'} at {now.isoformat(timespec='seconds')}", flush=True)
     print(table(results, dry_run=dry_run), flush=True)
     return 1 if any(r.action.startswith("failed") for r in results) else 0
+
+
+def _moment(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def loop() -> int:
@@ -52,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     prune = commands.add_parser("prune", help="prune once and print what was pruned per kind of data")
     prune.add_argument("--dry-run", action="store_true", help="count only, change nothing")
+    prune.add_argument("--as-of", type=_moment, default=None, metavar="DATE",
+                       help="prune as if it were DATE (ISO, e.g. 2027-12-31): with --dry-run, what will go by then")
     commands.add_parser("loop", help="prune at start, then every RETENTION_INTERVAL_HOURS (24)")
     args = parser.parse_args(argv)
     if args.command == "loop":
         return loop()
-    return prune_once(dry_run=args.dry_run)
+    return prune_once(dry_run=args.dry_run, as_of=args.as_of)
 
 
 if __name__ == "__main__":
