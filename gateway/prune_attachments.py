@@ -3,9 +3,10 @@
     PYTHONPATH=. .venv/svc/bin/python -m gateway.prune_attachments --days 30
 
 Channels upload a citizen's photo before the order exists; when no order follows
-(the citizen gave up), the upload stays unlinked. Run this daily (cron) with a
-retention longer than the channels keep a conversation open. Files still used by
-a linked attachment are never deleted.
+(the citizen gave up), the upload stays unlinked. `make run` already does this daily as
+part of `python -m gateway.retention` (RETENTION_UNLINKED_ATTACHMENT_DAYS, default 30);
+this command stays for a one-off run. Files still used by a linked attachment are never
+deleted.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from gateway.console.models import Handoff
@@ -27,7 +27,7 @@ from gateway.retention.personal_fields import (
     masked_actor,
     redact,
 )
-from gateway.services.attachments import AttachmentStore
+from gateway.services.attachments import AttachmentStore, prune_unlinked
 
 CLOSED = (OrderStatus.COMPLETED.value, OrderStatus.WITHDRAWN.value)
 BATCH = 200
@@ -131,25 +131,17 @@ def delete_closed_handoffs(session: Session, *, cutoff: dt.datetime, dry_run: bo
     return count
 
 
-def prune_attachments(session: Session, store: AttachmentStore, *, cutoff: dt.datetime,
+def prune_attachments(session: Session, store: AttachmentStore, *, now: dt.datetime, days: int,
                       dry_run: bool) -> tuple[int, int]:
-    """Uploads never linked to an order, then files no row refers to any more (both older than
-    ``cutoff``); returns (rows, files). Same rule as services.attachments.prune_unlinked."""
+    """Uploads never linked to an order, then the files no row refers to (services.attachments.
+    prune_unlinked, which `python -m gateway.prune_attachments` also runs); returns (rows, files)."""
+    if not dry_run:
+        report = prune_unlinked(session, store, older_than=dt.timedelta(days=days), now=now)
+        return report.rows, report.files
+    cutoff = now - dt.timedelta(days=days)
     unlinked = and_(StoredAttachment.order_id.is_(None), StoredAttachment.created_at < cutoff)
     rows = session.scalar(select(func.count()).select_from(StoredAttachment).where(unlinked)) or 0
-    if not dry_run:
-        session.execute(delete(StoredAttachment).where(unlinked))
-        session.commit()
-    referenced = set(session.scalars(
-        select(StoredAttachment.sha256).where(or_(~unlinked, StoredAttachment.order_id.is_not(None))).distinct()
-    ).all()) if dry_run else set(session.scalars(select(StoredAttachment.sha256).distinct()).all())
-    files = 0
-    for path in store.files():
-        if path.name in referenced:
-            continue
-        if dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc) >= cutoff:
-            continue
-        if not dry_run:
-            path.unlink(missing_ok=True)
-        files += 1
+    kept = set(session.scalars(select(StoredAttachment.sha256).where(~unlinked).distinct()).all())
+    files = sum(1 for path in store.files() if path.name not in kept
+                and dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc) < cutoff)
     return rows, files

@@ -148,8 +148,8 @@ def _gateway_steps(step, session: Session, policy: RetentionPolicy, settings: Se
 
     def attachments() -> int:
         rows, files["n"] = gateway_db.prune_attachments(
-            session, AttachmentStore(_path(settings.attachments_dir)),
-            cutoff=before(policy.unlinked_attachment_days), dry_run=dry_run)
+            session, AttachmentStore(_path(settings.attachments_dir)), now=before(0),
+            days=policy.unlinked_attachment_days, dry_run=dry_run)
         return rows
 
     step("unlinked uploads", f"{db_where} attachments", policy.unlinked_attachment_days, "deleted",
