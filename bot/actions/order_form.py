@@ -317,7 +317,13 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             dispatcher.utter_message(text="好的，姓名可以不留，留个电话方便承办单位联系您就行。")
             return {"contact_name": f.NAME_NOT_GIVEN}
         if f.refuses_name(text):
-            if tracker.get_slot("order_type") in f.ANONYMITY_ALLOWED and not tracker.get_slot("own_rights"):
+            order_type = tracker.get_slot("order_type")
+            if order_type in f.ASKS_REPLY and order_type not in f.ANONYMITY_ALLOWED and not tracker.get_slot("own_rights"):
+                # a help request about a road, a lamp, a neighbourhood is not 维护自身权益
+                # (第七条(九)): it goes in without a name, the reply question comes next
+                dispatcher.utter_message(response="utter_name_not_needed")
+                return {"contact_name": None, "anonymous": True}
+            if order_type in f.ANONYMITY_ALLOWED and not tracker.get_slot("own_rights"):
                 dispatcher.utter_message(text="理解。不想留名字的话可以匿名反映，回复“匿名”即可；也可以只留姓氏，比如“王先生”。")
             else:
                 dispatcher.utter_message(text="这类诉求需要承办单位联系您核实办理（热线办法第七条第九项），只留姓氏也可以，比如“王先生”。")

@@ -413,6 +413,9 @@ _RELATIVE_AFTER = re.compile(r"^" + _STAY + r"的" + _RELATIVE)
 
 
 # where the citizen is from, not where the matter is: "我是商州的，在西安住院…"
+# "你们山阳这边能给额要回来不": the citizen addresses the hotline of that place; the matter may be elsewhere
+_ADDRESSEE_BEFORE = re.compile(r"(?:你们|您们|你|您)$")
+_ADDRESSEE_AFTER = re.compile(r"^(?:这边|这里|这块|那边)?(?:能|可以|管|给|帮|能不能|可不可以|有没有人)")
 _SELF_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:是|老家是|老家在|家是)$")
 _SELF_AFTER = re.compile(r"^(?:的|人)(?![\u4e00-\u9fff]{0,1}(?:小区|村|路|街|镇))")
 
@@ -440,6 +443,7 @@ def other_region_mention(text: str) -> Optional[PlaceMention]:
         if any(h.kind in (_SERVED_KIND, _LOCAL_KIND) for h in chain) and not (
             _ORIGIN_AFTER.search(cleaned[end:end + 4]) or _ORIGIN_BEFORE.search(cleaned[max(0, start - 2):start])
             or (_SELF_BEFORE.search(cleaned[max(0, start - 5):start]) and _SELF_AFTER.search(cleaned[end:end + 2]))
+            or (_ADDRESSEE_BEFORE.search(cleaned[max(0, start - 2):start]) and _ADDRESSEE_AFTER.search(cleaned[end:end + 6]))
         ):
             return None  # a served or local place that is not only where someone comes from
     for chain in chains:

@@ -169,3 +169,15 @@ async def test_negated_district_is_left_out(domain, dispatcher):
                             slots={"order_type": "求助", "description": "路灯坏了一个月", "requested_slot": "district"},
                             new_slots={"district": "不是商南 是丹凤县"})
     assert events["district"] == "丹凤县"
+
+
+async def test_help_request_without_a_name_goes_in_anonymously(domain, dispatcher):
+    # a pothole on a public road is no 维护自身权益 (第七条(九)): no name is no obstacle
+    slots = {"order_type": "求助", "description": "县城路上有个大坑，晚上看不见", "district": "柞水县",
+             "address": "乾佑街道西街十字", "requested_slot": "contact_name"}
+    events = await run_form(domain, dispatcher, text="不写", intent="deny", slots=slots,
+                            new_slots={"contact_name": "不写"})
+    assert events["contact_name"] is None
+    assert events["anonymous"] is True
+    assert events["requested_slot"] == "reply_required"
+    assert "第七条" not in " ".join(texts(dispatcher))

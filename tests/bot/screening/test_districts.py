@@ -72,6 +72,9 @@ def test_find_district(text, expected):
         ("我在西安，这边小区物业乱收费", "西安"),
         ("我老家是洛南的，现在在西安长安区租的房子漏水", "西安长安区"),  # 老家是洛南的 is where the citizen is from
         ("我在西安，老家洛南县的房子被拆了", None),
+        # 你们山阳这边能… addresses the hotline; the worksite is in 咸阳
+        ("额在咸阳秦都区工地上干活，老板欠额工钱不给，你们山阳这边能给额要回来不", "咸阳秦都区"),
+        ("你们商州区的路灯坏了好几天了", None),
         ("我刚从西安回来，小区门口的路灯坏了", None),
         ("去西安的班车票价太高", None),
         ("商洛到西安的高速堵车", None),
