@@ -20,9 +20,10 @@ from channels.wechat.api import CustomerServiceSender
 from channels.wechat.inbound import Inbound, MalformedMessage, to_inbound
 from channels.wechat.media import MediaKeeper
 from channels.wechat.replies import choose_option, render
-from channels.wechat.security import RequestRejected, check_signature, decode_request, encrypt_reply
+from channels.wechat.masking import mask, mask_key
+from channels.wechat.security import RequestRejected, check_signature, check_timestamp, decode_request, encrypt_reply
 from channels.wechat.settings import Settings
-from channels.wechat.stores import Stores, make_backend
+from channels.wechat.stores import NonceCache, Stores, make_backend
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,13 @@ class WeChatEndpoint:
         self.stores = stores or Stores(make_backend(settings.redis_url), settings.redis_prefix,
                                        settings.dedupe_ttl_s, settings.options_ttl_s, settings.evidence_ttl_s)
         self.sender = sender or CustomerServiceSender(settings, self.stores)
+        self.nonces = NonceCache(self.stores.backend, self.stores.prefix, settings.timestamp_window_s)
         self.media = MediaKeeper(settings, self.sender.client)
         self._background: Set[asyncio.Task] = set()
         self.stats = {"passive": 0, "async": 0, "duplicate": 0, "rejected": 0}
+        if settings.enabled and not settings.requires_encryption:
+            logger.warning("WeChat channel in plaintext mode (no WECHAT_ENCODING_AES_KEY): signatures do not cover "
+                           "the message; use safe mode (安全模式) in production")
 
     # -- GET: URL verification
     def handle_get(self, query: Mapping[str, str]) -> Answer:
@@ -57,7 +62,9 @@ class WeChatEndpoint:
             return Answer(503, texts.DISABLED)
         try:
             check_signature(self.settings.token, query.get("signature"), query.get("timestamp"), query.get("nonce"))
+            check_timestamp(query.get("timestamp"), self.settings.timestamp_window_s)
         except RequestRejected as exc:
+            logger.info("WeChat URL check rejected: %s %s", exc.status, exc.reason)
             return Answer(exc.status, exc.reason)
         return Answer(200, query.get("echostr", ""))
 
@@ -72,6 +79,9 @@ class WeChatEndpoint:
             return Answer(413, "body too large")
         try:
             fields, encrypted = decode_request(self.settings, query, body)
+            # authentic and fresh: now the nonce, once (a replay within the window is refused)
+            if not await self.nonces.claim(int(query["timestamp"]), query["nonce"]):
+                raise RequestRejected(409, "replayed request: this timestamp and nonce were used before")
             inbound = to_inbound(fields)
         except RequestRejected as exc:
             self.stats["rejected"] += 1
@@ -85,11 +95,11 @@ class WeChatEndpoint:
             self.stats["duplicate"] += 1
             stored = await self.stores.reply_for(inbound.key)
             if stored is not None:
-                logger.info("WeChat retry of %s: the stored answer again, not processed", inbound.key)
+                logger.info("WeChat retry of %s: the stored answer again, not processed", mask_key(inbound.key))
                 return self._passive(inbound, stored, encrypted, query)
             await self.stores.mark_late(inbound.key)
             logger.info("WeChat retry of %s while in progress: answer will go as a customer-service message",
-                        inbound.key)
+                        mask_key(inbound.key))
             return SUCCESS
 
         reply_texts = await self._process(inbound, ask_bot)
@@ -147,7 +157,7 @@ class WeChatEndpoint:
             self._keep(asyncio.create_task(self._deliver_later(inbound.sender, task)))
             return []
         except Exception:
-            logger.exception("the bot failed on a WeChat message of %s", inbound.sender)
+            logger.exception("the bot failed on a WeChat message of %s", mask(inbound.sender))
             return [texts.BOT_FAILED]
         self.stats["passive"] += 1
         return rendered
@@ -176,7 +186,7 @@ class WeChatEndpoint:
         try:
             rendered = await task
         except Exception:
-            logger.exception("the bot failed on a WeChat message of %s", sender)
+            logger.exception("the bot failed on a WeChat message of %s", mask(sender))
             return
         if rendered:
             await self.sender.send(sender, rendered)

@@ -16,6 +16,7 @@ from typing import Any, Dict, Optional
 import httpx
 
 from channels.wechat.api import TOKEN_ERRORS, HotlineWeChatClient
+from channels.wechat.masking import mask
 from channels.wechat.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -82,19 +83,19 @@ class MediaKeeper:
         """The gateway attachment {id, filename, content_type}, or None (logged) when it failed."""
         if not self.enabled:
             logger.info("WeChat image %s of %s kept as media id only (no AppSecret or gateway token)",
-                        media_id, sender)
+                        media_id, mask(sender))
             return None
         loop = asyncio.get_running_loop()
         try:
             media = await loop.run_in_executor(
                 None, download_blocking, self.client, media_id, self.settings.media_max_bytes)
         except Exception as exc:  # MediaUnavailable, network errors, token lock timeouts
-            logger.warning("WeChat image %s of %s not downloaded: %s", media_id, sender, exc)
+            logger.warning("WeChat image %s of %s not downloaded: %s", media_id, mask(sender), exc)
             return None
         try:
             return await self._upload(sender, media)
         except Exception as exc:
-            logger.warning("WeChat image %s of %s not stored in the gateway: %s", media_id, sender, exc)
+            logger.warning("WeChat image %s of %s not stored in the gateway: %s", media_id, mask(sender), exc)
             return None
 
     async def _upload(self, sender: str, media: Media) -> Dict[str, str]:

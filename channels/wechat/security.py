@@ -1,8 +1,10 @@
-"""Signature checks, XML parsing and safe-mode (AES) crypto of inbound requests."""
+"""Signature and timestamp checks, XML parsing and safe-mode (AES) crypto of inbound requests
+(the nonce cache that refuses replays within the window is storage: `stores.NonceCache`)."""
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 import xmltodict
@@ -25,11 +27,29 @@ def sign(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(str(p) for p in parts)).encode("utf-8")).hexdigest()
 
 
+MAX_NONCE_CHARS = 64
+
+
 def check_signature(token: str, signature: Optional[str], timestamp: Optional[str], nonce: Optional[str]) -> None:
     if not (signature and timestamp and nonce):
         raise RequestRejected(403, "missing signature")
+    if len(nonce) > MAX_NONCE_CHARS or len(timestamp) > 20:
+        raise RequestRejected(400, "nonce or timestamp too long")
     if not hmac.compare_digest(sign(token, timestamp, nonce), signature.lower()):
         raise RequestRejected(403, "bad signature")
+
+
+def check_timestamp(timestamp: Optional[str], window_s: int, now: Optional[float] = None) -> int:
+    """The request's timestamp; 400 when it is not a number, 403 when it is more than
+    `window_s` from our clock (a logged request replayed later is stale)."""
+    try:
+        value = int(str(timestamp or "").strip())
+    except ValueError:
+        raise RequestRejected(400, "timestamp is not a number")
+    now = time.time() if now is None else now
+    if abs(now - value) > window_s:
+        raise RequestRejected(403, f"stale timestamp: more than {window_s} s from the server's clock")
+    return value
 
 
 def parse_xml(body: bytes) -> Dict[str, Any]:
@@ -54,17 +74,26 @@ def crypto_for(settings: Settings) -> WeChatCrypto:
     return WeChatCrypto(settings.token, settings.encoding_aes_key, settings.app_id)
 
 
-def decode_request(settings: Settings, query: Mapping[str, str], body: bytes) -> Tuple[Dict[str, Any], bool]:
+def decode_request(settings: Settings, query: Mapping[str, str], body: bytes,
+                   now: Optional[float] = None) -> Tuple[Dict[str, Any], bool]:
     """Checks and opens an inbound POST. Returns (message fields, encrypted?).
 
-    Plaintext mode: `signature` over token, timestamp, nonce.
-    Compatible and safe mode (`encrypt_type=aes`): additionally `msg_signature` over
-    the encrypted payload, which is then decrypted; the reply is encrypted too."""
+    Every mode: `signature` over token, timestamp, nonce, and the timestamp within
+    ±`timestamp_window_s` (the nonce is claimed by the caller once all checks passed).
+    Compatible and safe mode (`encrypt_type=aes`): additionally `msg_signature` over the
+    encrypted payload, which is then decrypted; the reply is encrypted too. With an
+    EncodingAESKey set, plaintext requests are refused: their signature does not cover the
+    message, so a logged signature would let anyone post anything as anyone."""
     timestamp, nonce = query.get("timestamp"), query.get("nonce")
     encrypted = (query.get("encrypt_type") or "raw").lower() == "aes"
     if not encrypted or query.get("signature"):
         # WeChat sends `signature` in every mode; in safe mode msg_signature is what protects the body
         check_signature(settings.token, query.get("signature"), timestamp, nonce)
+    elif not (timestamp and nonce) or len(nonce) > MAX_NONCE_CHARS:
+        raise RequestRejected(403, "missing timestamp or nonce")
+    check_timestamp(timestamp, settings.timestamp_window_s, now)
+    if not encrypted and settings.requires_encryption:
+        raise RequestRejected(403, "plaintext request refused: encrypt_type=aes is required (safe mode is on)")
     root = parse_xml(body)
     if not encrypted:
         return root, False

@@ -63,6 +63,9 @@ class Settings:
     # WeChat cuts text messages at 2048 bytes (UTF-8); keep some margin
     text_limit_bytes: int = 2000
     dedupe_ttl_s: int = 600
+    # a request's timestamp may differ from our clock by at most this much (replays and stale
+    # requests are refused); every (timestamp, nonce) pair is accepted once within the window
+    timestamp_window_s: int = 300
     options_ttl_s: int = 2 * 24 * 3600
     evidence_ttl_s: int = 30 * 24 * 3600
     http_timeout_s: float = 10.0
@@ -80,6 +83,12 @@ class Settings:
     @property
     def can_decrypt(self) -> bool:
         return bool(self.encoding_aes_key and self.app_id)
+
+    @property
+    def requires_encryption(self) -> bool:
+        """With an EncodingAESKey set only safe-mode requests (`encrypt_type=aes`) are accepted:
+        a plaintext signature covers timestamp and nonce, not the message."""
+        return bool(self.encoding_aes_key)
 
     @property
     def can_send(self) -> bool:
@@ -110,6 +119,7 @@ class Settings:
             max_body_bytes=int(_float(env, "WECHAT_MAX_BODY_BYTES", defaults.max_body_bytes)),
             text_limit_bytes=int(_float(env, "WECHAT_TEXT_LIMIT_BYTES", defaults.text_limit_bytes)),
             dedupe_ttl_s=int(_float(env, "WECHAT_DEDUPE_TTL_S", defaults.dedupe_ttl_s)),
+            timestamp_window_s=max(1, int(_float(env, "WECHAT_TIMESTAMP_WINDOW_S", defaults.timestamp_window_s))),
             http_timeout_s=_float(env, "WECHAT_HTTP_TIMEOUT_S", defaults.http_timeout_s),
             gateway_url=(env.get("GATEWAY_URL", "").strip() or defaults.gateway_url).rstrip("/"),
             gateway_token=env.get("GATEWAY_API_TOKEN", "").strip(),

@@ -1,4 +1,4 @@
-"""Small shared state of the channel: exactly-once keys, the last options per sender,
+"""Small shared state of the channel: used nonces (replay protection), exactly-once keys, the last options per sender,
 image evidence and undelivered messages.
 
 With REDIS_URL set everything lives in Redis, so several channel workers (Rasa
@@ -10,6 +10,8 @@ import logging
 import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
+
+from channels.wechat.masking import mask
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +122,22 @@ def make_backend(redis_url: str):
     return RedisBackend(redis_url) if redis_url else MemoryBackend()
 
 
+class NonceCache:
+    """Each (timestamp, nonce) pair of an accepted request once: a request replayed within the
+    timestamp window is refused (409). With REDIS_URL a Redis `SET NX` with a TTL, shared by
+    every Rasa server; otherwise the in-process TTL cache."""
+
+    def __init__(self, backend, prefix: str, window_s: int) -> None:
+        self.backend = backend
+        self.prefix = prefix
+        # a pair is acceptable from timestamp - window to timestamp + window of our clock
+        self.ttl_s = 2 * window_s + 60
+
+    async def claim(self, timestamp: int, nonce: str) -> bool:
+        """True the first time, False for a replay."""
+        return await self.backend.set_nx(f"{self.prefix}:nonce:{timestamp}:{nonce}", "1", self.ttl_s)
+
+
 class Stores:
     def __init__(self, backend, prefix: str, dedupe_ttl_s: int = 600, options_ttl_s: int = 172800,
                  evidence_ttl_s: int = 2592000) -> None:
@@ -183,7 +201,7 @@ class Stores:
     # -- messages that could not be delivered, for agents
     async def record_undelivered(self, sender: str, text: str, errcode: Optional[int], errmsg: str) -> None:
         item = {"sender": sender, "text": text, "errcode": errcode, "errmsg": errmsg, "at": int(time.time())}
-        logger.warning("WeChat message to %s undelivered (%s %s)", sender, errcode, errmsg)
+        logger.warning("WeChat message to %s undelivered (%s %s)", mask(sender), errcode, errmsg)
         await self.backend.push(self._k("undelivered"), json.dumps(item, ensure_ascii=False), undelivered_ttl_s())
 
     async def undelivered(self) -> List[Dict[str, Any]]:

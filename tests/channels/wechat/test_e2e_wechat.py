@@ -119,12 +119,36 @@ def test_url_check_and_rejections(wstack, openid):
     xml = wechat.text(openid, "我要投诉")
     assert wechat.post_aes(xml, openid=openid, tamper=True).status_code == 403
     assert wechat.post_plain(xml, tamper=True).status_code == 403
-    query = wechat.query()
+    query = dict(wechat.query(), encrypt_type="aes", msg_signature="0" * 40)
     assert httpx.post(wechat.url, params=query, content=b"<xml><Content>oops</xml>").status_code == 400
     big = wechat.text(openid, "很长的描述" * 6000)
     assert httpx.post(wechat.url, params=wechat.query(), content=big.encode()).status_code == 413
     # nothing reached the bot: no conversation exists for this sender
     assert user_texts(wstack, openid) == []
+
+
+def test_replayed_stale_and_plaintext_requests_are_refused(wstack, openid):
+    """From the outside, against the real Rasa server with safe mode on: one request seen on
+    the wire (or in a log) cannot be used again, late, or with a message of the attacker's."""
+    wechat = wstack.wechat
+    query, body = wechat.signed_aes(wechat.text(openid, "我想问一下我的工单办得怎么样了"), openid=openid)
+    first = wechat.post_signed(query, body)
+    assert first.status_code == 200 and wechat.open_reply(first)
+    # the same request again (same timestamp and nonce; a WeChat retry has its own): refused
+    replay = wechat.post_signed(query, body)
+    assert replay.status_code == 409, replay.text
+    # a request signed 10 minutes ago (captured and held back)
+    stale = wechat.post_aes(wechat.text(openid, "撤销我的工单"), openid=openid, timestamp=str(int(time.time()) - 600))
+    assert stale.status_code == 403 and "stale" in stale.text
+    # a plaintext request with a valid signature while the AES key is set: the signature does not
+    # cover the body, so the message could be anyone's
+    plain = wechat.post_plain(wechat.text(openid, "撤销我的工单"))
+    assert plain.status_code == 403 and "encrypt_type=aes" in plain.text
+    assert user_texts(wstack, openid) == ["我想问一下我的工单办得怎么样了"]
+    # the channel's own log lines name citizens by pseudonym only
+    log = wstack.rasa.log_path.read_text(errors="replace")
+    assert openid not in log
+    assert "我想问一下我的工单" not in log
 
 
 def test_subscribe_welcome_and_emoji(wstack, openid):

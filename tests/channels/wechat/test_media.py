@@ -54,9 +54,9 @@ def download(gateway, attachment_id: str) -> httpx.Response:
 async def test_image_is_uploaded_and_goes_with_the_next_message_once(api, gateway, sim):
     api.media["media-1"] = JPEG
     ep, bot = endpoint(api, gateway), Bot()
-    assert sim.content(await ep.handle_post(*sim.plain(image(sim, "o-img", "media-1")), bot)) == texts.IMAGE_RECEIVED
+    assert sim.content(await ep.handle_post(*sim.aes(image(sim, "o-img", "media-1")), bot)) == texts.IMAGE_RECEIVED
     assert bot.received == []  # the image itself does not reach the bot
-    await ep.handle_post(*sim.plain(sim.text("o-img", "我们小区的垃圾好几天没人清理了")), bot)
+    await ep.handle_post(*sim.aes(sim.text("o-img", "我们小区的垃圾好几天没人清理了")), bot)
     attachments = bot.metadata[-1]["attachments"]
     assert len(attachments) == 1 and attachments[0]["content_type"] == "image/jpeg"
     assert attachments[0]["filename"] == "media-1.jpg"
@@ -64,7 +64,7 @@ async def test_image_is_uploaded_and_goes_with_the_next_message_once(api, gatewa
     assert stored["size"] == len(JPEG)
     # the media id stays in the evidence store as well; the attachment goes with one message only
     assert bot.metadata[-1]["evidence"][0]["media_id"] == "media-1"
-    await ep.handle_post(*sim.plain(sim.text("o-img", "商州区")), bot)
+    await ep.handle_post(*sim.aes(sim.text("o-img", "商州区")), bot)
     assert "attachments" not in bot.metadata[-1]
 
 
@@ -73,9 +73,9 @@ async def test_retried_image_message_uploads_once(api, gateway, sim):
     ep, bot = endpoint(api, gateway), Bot()
     xml = image(sim, "o-retry", "media-2")
     for _ in range(3):
-        await ep.handle_post(*sim.plain(xml), bot)
+        await ep.handle_post(*sim.aes(xml), bot)
     assert api.media_fetches == 1
-    await ep.handle_post(*sim.plain(sim.text("o-retry", "就是这个问题")), bot)
+    await ep.handle_post(*sim.aes(sim.text("o-retry", "就是这个问题")), bot)
     assert len(bot.metadata[-1]["attachments"]) == 1
 
 
@@ -90,10 +90,10 @@ async def test_failures_keep_the_media_id_and_tell_the_citizen_nothing_wrong(api
     ep = make_endpoint(api, gateway_url=kw.get("gateway_url", gateway.url), gateway_token=gateway.env["token"])
     bot = Bot()
     with caplog.at_level(logging.WARNING, logger="channels.wechat.media"):
-        answer = await ep.handle_post(*sim.plain(image(sim, "o-fail", "media-3")), bot)
+        answer = await ep.handle_post(*sim.aes(image(sim, "o-fail", "media-3")), bot)
     assert sim.content(answer) == texts.IMAGE_RECEIVED
     assert any("media-3" in r.getMessage() for r in caplog.records)
-    await ep.handle_post(*sim.plain(sim.text("o-fail", "路灯坏了好几天了")), bot)
+    await ep.handle_post(*sim.aes(sim.text("o-fail", "路灯坏了好几天了")), bot)
     assert "attachments" not in bot.metadata[-1]
     assert bot.metadata[-1]["evidence"][0]["media_id"] == "media-3"
 
@@ -102,8 +102,8 @@ async def test_expired_access_token_is_refreshed_for_media(api, gateway, sim):
     api.media["media-4"] = JPEG
     ep, bot = endpoint(api, gateway), Bot()
     ep.sender.client.tokens.get(lambda: ("STALE-TOKEN", 7200))  # a token WeChat no longer accepts
-    await ep.handle_post(*sim.plain(image(sim, "o-token", "media-4")), bot)
-    await ep.handle_post(*sim.plain(sim.text("o-token", "请看图片")), bot)
+    await ep.handle_post(*sim.aes(image(sim, "o-token", "media-4")), bot)
+    await ep.handle_post(*sim.aes(sim.text("o-token", "请看图片")), bot)
     assert len(bot.metadata[-1]["attachments"]) == 1
     assert api.token_fetches == 1
 
@@ -111,5 +111,5 @@ async def test_expired_access_token_is_refreshed_for_media(api, gateway, sim):
 async def test_without_gateway_token_the_image_is_only_kept(api, sim):
     api.media["media-5"] = JPEG
     ep, bot = make_endpoint(api), Bot()  # no GATEWAY_API_TOKEN
-    assert sim.content(await ep.handle_post(*sim.plain(image(sim, "o-none", "media-5")), bot)) == texts.IMAGE_RECEIVED
+    assert sim.content(await ep.handle_post(*sim.aes(image(sim, "o-none", "media-5")), bot)) == texts.IMAGE_RECEIVED
     assert api.media_fetches == 0

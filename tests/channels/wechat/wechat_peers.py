@@ -155,9 +155,10 @@ class WeChatServer:
             query["signature"] = query["signature"][::-1]
         return httpx.post(self.url, params=query, content=xml.encode("utf-8"), timeout=timeout)
 
-    def post_aes(self, xml: str, openid: str = "", tamper: bool = False, compatible: bool = False,
-                 timeout: float = 30) -> httpx.Response:
-        query = self.query()
+    def signed_aes(self, xml: str, openid: str = "", tamper: bool = False, compatible: bool = False,
+                   timestamp: Optional[str] = None, nonce: Optional[str] = None):
+        """(query, body) of a safe-mode request as WeChat sends it."""
+        query = self.query(timestamp=timestamp, nonce=nonce)
         encrypted = xmltodict.parse(self.crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))["xml"]
         if compatible:  # 兼容模式: plaintext fields and <Encrypt> in one body
             body_dict = dict(xmltodict.parse(xml)["xml"], Encrypt=encrypted["Encrypt"])
@@ -168,7 +169,16 @@ class WeChatServer:
         if tamper:
             signature = signature[:-4] + "abcd"
         query.update(openid=openid, encrypt_type="aes", msg_signature=signature)
-        return httpx.post(self.url, params=query, content=body.encode("utf-8"), timeout=timeout)
+        return query, body.encode("utf-8")
+
+    def post_signed(self, query: Dict[str, str], body: bytes, timeout: float = 30) -> httpx.Response:
+        """Posts a request exactly as given (a replay posts the same one again)."""
+        return httpx.post(self.url, params=query, content=body, timeout=timeout)
+
+    def post_aes(self, xml: str, openid: str = "", tamper: bool = False, compatible: bool = False,
+                 timeout: float = 30, timestamp: Optional[str] = None) -> httpx.Response:
+        query, body = self.signed_aes(xml, openid, tamper, compatible, timestamp=timestamp)
+        return self.post_signed(query, body, timeout)
 
     def open_reply(self, response: httpx.Response) -> str:
         """The text content of a passive reply ("" for `success`), decrypting safe-mode replies."""
