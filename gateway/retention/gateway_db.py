@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from gateway.console.models import Handoff
+from gateway.console.models import ConsoleAudit, Handoff
 from gateway.domain import OrderStatus
 from gateway.models import IdempotencyKey, Order, OrderEvent, OutboxMessage, StoredAttachment
 from gateway.retention.personal_fields import (
@@ -127,6 +127,17 @@ def delete_closed_handoffs(session: Session, *, cutoff: dt.datetime, dry_run: bo
     if dry_run:
         return session.scalar(select(func.count()).select_from(Handoff).where(where)) or 0
     count = session.execute(delete(Handoff).where(where)).rowcount or 0
+    session.commit()
+    return count
+
+
+def mask_console_audit(session: Session, *, cutoff: dt.datetime, dry_run: bool) -> int:
+    """The console's audit log keeps who did what for ever (第二十八条); after the orders' period
+    it no longer says to which citizen's conversation (the sender id is cleared)."""
+    where = and_(ConsoleAudit.at < cutoff, ConsoleAudit.sender_id.is_not(None))
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(ConsoleAudit).where(where)) or 0
+    count = session.execute(update(ConsoleAudit).where(where).values(sender_id=None)).rowcount or 0
     session.commit()
     return count
 

@@ -141,6 +141,9 @@ def _gateway_steps(step, session: Session, policy: RetentionPolicy, settings: Se
     has_handoffs = inspect(session.connection()).has_table("handoffs")
     session.commit()
     if has_handoffs:
+        step("console audit log: sender ids", f"{db_where} console_audit", policy.closed_order_days, "masked",
+             lambda: gateway_db.mask_console_audit(session, cutoff=before(policy.closed_order_days), dry_run=dry_run),
+             session)
         step("closed console hand-offs (summary, last text)", f"{db_where} handoffs", policy.conversation_days,
              "deleted", lambda: gateway_db.delete_closed_handoffs(session, cutoff=before(policy.conversation_days),
                                                                  dry_run=dry_run), session)

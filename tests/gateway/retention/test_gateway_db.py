@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from gateway.console.models import Handoff
+from gateway.console.models import ConsoleAudit, Handoff
 from gateway.console.settings import ConsoleSettings
 from gateway.core.config import Settings
 from gateway.models import IdempotencyKey, Order, OrderEvent, OutboxMessage, StoredAttachment
@@ -201,9 +201,10 @@ def test_old_idempotency_keys_and_closed_handoffs_are_deleted(app, client, order
             session.add(Handoff(sender_id=sender, channel="wechat", reason="human", status=status,
                                 summary={"contact_name": NAME, "contact_phone": PHONE}, last_text="我要找人工",
                                 requested_at=now, updated_at=now))
+        session.add(ConsoleAudit(at=now, actor="agent:王芳", action="take_over", sender_id="wx-oH1", detail={}))
         session.commit()
     try:
-        policy = _policy(tmp_path)  # keys 30 days, hand-offs 90
+        policy = _policy(tmp_path)  # keys 30 days, hand-offs 90, audit sender ids 365
         early = _by_kind(run(policy, retention_settings, _console(tmp_path), now=now + dt.timedelta(days=29),
                              dry_run=False))
         assert early["idempotency keys"].count == 0
@@ -216,8 +217,16 @@ def test_old_idempotency_keys_and_closed_handoffs_are_deleted(app, client, order
             assert session.scalars(select(IdempotencyKey)).all() == []
             assert [h.sender_id for h in session.scalars(select(Handoff))] == ["wx-oH2"]  # still held: kept
             assert session.scalar(select(Order.order_no).where(Order.order_no == order["order_no"]))
+            assert session.scalar(select(ConsoleAudit.sender_id)) == "wx-oH1"
+        year = _by_kind(run(policy, retention_settings, _console(tmp_path), now=now + dt.timedelta(days=366),
+                            dry_run=False))
+        assert year["console audit log: sender ids"].count == 1
+        with factory() as session:
+            entry = session.scalars(select(ConsoleAudit)).one()
+            assert (entry.actor, entry.action, entry.sender_id) == ("agent:王芳", "take_over", None)
     finally:
         with factory() as session:
+            session.execute(text("DELETE FROM console_audit"))
             session.execute(text("DELETE FROM handoffs"))
             session.commit()
 
