@@ -24,7 +24,7 @@ from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_
 from bot.screening.gate import SUSPECTED
 from bot.screening.names import is_name_word, parse_name_answer
 from bot.screening.times import parse_time
-from bot.screening.districts import district_mention
+from bot.screening.districts import district_mention, find_town
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
 
 SERVED = "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区（商丹园区）"
@@ -42,6 +42,21 @@ def _details_in_passing(tracker: Tracker, text: str, phone: bool = False) -> Dic
         if number:
             found["contact_phone"] = number
     return found
+
+
+_TOWN_LEVEL = re.compile(r"[镇乡]|街道|街办|办事处|社区|园区|开发区")
+
+
+def _with_town(tracker: Tracker, address: str) -> str:
+    """The answer to the address question, led by the town the citizen named before when
+    it names none itself ("贾家村" after "我是丹凤县棣花镇的…" → "棣花镇贾家村"), so the
+    unit of that town gets it (属地管理)."""
+    if _TOWN_LEVEL.search(address) or find_town(address):
+        return address
+    district = tracker.get_slot("district")
+    told = " ".join(str(tracker.get_slot(s) or "") for s in ("opening_matter", "description"))
+    town = find_town(told, district) if district else None
+    return f"{town}{address}" if town and town not in address else address
 
 
 def _filled_this_turn(tracker: Tracker, slot: str) -> List[str]:
@@ -251,7 +266,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if len(text) > 200:
             dispatcher.utter_message(text="地址太长了，请只说具体位置，200字以内。")
             return {"address": None}
-        return {"address": text, **_details_in_passing(tracker, text)}
+        return {"address": _with_town(tracker, text), **_details_in_passing(tracker, text)}
 
     # ------------------------------------------------------------ time
     def validate_occurred_at(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

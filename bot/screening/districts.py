@@ -395,6 +395,26 @@ def find_district(text: str) -> Optional[str]:
     return mention.district if mention else None
 
 
+def find_town(text: str, district: Optional[str] = None) -> Optional[str]:
+    """The first town or street office of 商洛 named in ``text`` (as written), optionally
+    only one of ``district``; a bare county name is no town.
+
+    >>> find_town("我是丹凤县棣花镇的，我们村的漫水桥冲坏了", "丹凤县")
+    '棣花镇'
+    """
+    if not text or not isinstance(text, str):
+        return None
+    an, chains = _mentions(text)
+    for chain in chains:
+        for hit in chain:
+            if hit.kind != _SERVED_KIND or not hit.district or (district and hit.district != district):
+                continue
+            if hit.name in DISTRICT_ALIASES or hit.name == HIGH_TECH:
+                continue  # the county itself
+            return _public(an, hit).name
+    return None
+
+
 # --------------------------------------------------------------------------- other regions
 _ORIGIN_BEFORE = re.compile(r"(?:从|自|由|打)$")
 _TRAVEL_BEFORE = re.compile(r"(?:去|到|往|至|赴|飞|开往|发往|前往|通往|直达)$")
@@ -412,10 +432,10 @@ _HERE = re.compile(r"我们村|我们小区|我们这|我们那|我们镇|我们
 _RELATIVE_AFTER = re.compile(r"^" + _STAY + r"的" + _RELATIVE)
 
 
-# where the citizen is from, not where the matter is: "我是商州的，在西安住院…"
 # "你们山阳这边能给额要回来不": the citizen addresses the hotline of that place; the matter may be elsewhere
 _ADDRESSEE_BEFORE = re.compile(r"(?:你们|您们|你|您)$")
 _ADDRESSEE_AFTER = re.compile(r"^(?:这边|这里|这块|那边)?(?:能|可以|管|给|帮|能不能|可不可以|有没有人)")
+# where the citizen is from, not where the matter is: "我是商州的，在西安住院…"
 _SELF_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:是|老家是|老家在|家是)$")
 _SELF_AFTER = re.compile(r"^(?:的|人)(?![\u4e00-\u9fff]{0,1}(?:小区|村|路|街|镇))")
 

@@ -181,3 +181,13 @@ async def test_help_request_without_a_name_goes_in_anonymously(domain, dispatche
     assert events["anonymous"] is True
     assert events["requested_slot"] == "reply_required"
     assert "第七条" not in " ".join(texts(dispatcher))
+
+
+async def test_address_answer_is_led_by_the_town_told_before(domain, dispatcher):
+    slots = {"order_type": "求助", "district": "丹凤县", "requested_slot": "address",
+             "description": "我是丹凤县棣花镇的，我们村通往镇上的漫水桥去年冲坏了一半，到现在没人修"}
+    events = await run_form(domain, dispatcher, text="贾家村", slots=slots, new_slots={"address": "贾家村"})
+    assert events["address"] == "棣花镇贾家村"
+    # an answer naming its own town or street keeps its words
+    events = await run_form(domain, dispatcher, text="龙驹寨街道滨江路", slots=slots, new_slots={"address": "龙驹寨街道滨江路"})
+    assert events["address"] == "龙驹寨街道滨江路"
