@@ -44,6 +44,7 @@ def _details_in_passing(tracker: Tracker, text: str, phone: bool = False) -> Dic
     return found
 
 
+_PUNCT_OR_SPACE = re.compile(r"[\s，。！？、,.!?~～…：:；;]+")
 _TOWN_LEVEL = re.compile(r"[镇乡]|街道|街办|办事处|社区|园区|开发区")
 
 
@@ -255,6 +256,15 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if _answer_is_about_another_field(tracker, "address"):
             return {"address": None}
         text = f.clean(value)
+        named = named_order_type(text) if len(_PUNCT_OR_SPACE.sub("", text)) <= 6 else None
+        if named:
+            # "投诉" typed at the address question names the kind of matter, not a place
+            result: Dict[Text, Any] = {"address": None}
+            if named != tracker.get_slot("order_type"):
+                dispatcher.utter_message(text=f"好的，按{named}登记。")
+                result["order_type"] = named
+                result["own_rights"] = named == "投诉" and f.looks_like_own_rights(tracker.get_slot("description") or "")
+            return result
         if f.says_no_place(text) and not _PLACE_WORD.search(text):
             if tracker.get_slot("order_type") in f.CITYWIDE_ALLOWED or _times_asked(tracker, "address") >= 2:
                 return {"address": f.NO_PLACE}

@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import order_fields as f
+from bot.screening.names import signed_name
 from bot.screening.order_type_words import named_order_type
 from bot.actions.tracker_utils import first_entity, latest_intent, latest_text, reset_order_events
 
@@ -55,7 +56,7 @@ class ActionStartOrder(Action):
                 keep["anonymous"] = True  # "…但是不想让人知道是我说的": asked for in the first message
         for entity, slot in ENTITY_SLOTS.items():
             value = first_entity(tracker, entity)
-            if entity == "person_name" and not SELF_NAMED.search(text):
+            if entity == "person_name" and not (SELF_NAMED.search(text) or signed_name(text) == value):
                 continue  # "表扬王大夫": a name in the matter is not the contact person
             if value:
                 keep[slot] = value

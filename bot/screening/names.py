@@ -111,6 +111,34 @@ def _self_in_sentence(toks: Sequence[Token], i: int) -> bool:
     return False
 
 
+# a letter signed at its end: "…此致 敬礼！ 张秀兰 13571420098", "…谢谢！市民 李红 2026年12月3日"
+_SIGNATURE_BEFORE = frozenset({"敬礼", "此致", "谢谢", "感谢", "麻烦了", "辛苦了", "市民", "居民", "村民", "群众", "联系人", "署名"})
+_SIGNATURE_AFTER_WORDS = frozenset({"电话", "手机", "联系电话", "手机号", "联系方式", "tel", "Tel", "TEL"})
+
+
+def _is_signature(toks: Sequence[Token], i: int) -> bool:
+    """Whether PER token ``i`` signs the text: it opens the last clause (after punctuation or a
+    closing formula) and only a phone number, a date or punctuation follows it."""
+    if sum(len(t.word) for t in toks[:i] if t.tag != "w") < 30:
+        return False  # a letter, not "表扬一下，王建军" (the one praised)
+    word = toks[i].word
+    surname = _surname_of(word)
+    if not surname or not 2 <= len(word) <= 4 or len(word) == len(surname) or word.startswith(("老", "小")):
+        return False  # a signature is a full name, not 李医生 or 老王
+    if any(word.endswith(title) for title in _ADDRESS) or re.search(r"[医生夫师长任官警]$", word):
+        return False
+    prev = toks[i - 1].word if i else ""
+    if not (i and (toks[i - 1].tag == "w" or prev in _SIGNATURE_BEFORE or (prev == "了" and i >= 2 and toks[i - 2].word in ("麻烦", "辛苦")))):
+        return False
+    for tok in toks[i + 1:]:
+        if tok.tag in ("w", "TIME") or tok.word in _SIGNATURE_AFTER_WORDS:
+            continue
+        if tok.tag == "m" and sum(ch.isdigit() for ch in tok.word) >= 7:
+            continue  # a phone number
+        return False
+    return True
+
+
 def _strength(toks: Sequence[Token], i: int) -> int:
     """How surely PER token ``i`` is the writer's own name: 2 sure, 1 likely, 0 not."""
     words = _words(toks)
@@ -119,6 +147,8 @@ def _strength(toks: Sequence[Token], i: int) -> int:
     nxt = toks[i + 1] if i + 1 < len(toks) else None
     if nxt is not None and nxt.word in ("的", "家", "他", "她", "说", "让", "帮"):
         return 0  # 我是张三的邻居, 我叫张三帮忙
+    if _is_signature(toks, i):
+        return 2  # …此致 敬礼！ 张秀兰 13571420098
     if prev in _SELF and prev2 in _CALL:
         return 2  # 叫我老王
     if prev in _CALL:
@@ -183,6 +213,21 @@ def self_name_mention(text: str) -> Optional[NameMention]:
         return found
     if surname:
         return NameMention(surname.name + SURNAME_ONLY_SUFFIX, surname.start, surname.end)
+    return None
+
+
+def signed_name(text: str) -> Optional[str]:
+    """The full name a letter is signed with at its end, else None.
+
+    >>> signed_name("小区旁边的KTV每天晚上吵到凌晨两三点，找过物业也没用，希望有关部门管一管。此致 敬礼！ 张秀兰 13571420098")
+    '张秀兰'
+    """
+    if not text or not isinstance(text, str):
+        return None
+    toks = tokens(text)
+    for i in range(len(toks) - 1, -1, -1):
+        if toks[i].tag == "PER" and _is_signature(toks, i):
+            return toks[i].word
     return None
 
 

@@ -191,3 +191,12 @@ async def test_address_answer_is_led_by_the_town_told_before(domain, dispatcher)
     # an answer naming its own town or street keeps its words
     events = await run_form(domain, dispatcher, text="龙驹寨街道滨江路", slots=slots, new_slots={"address": "龙驹寨街道滨江路"})
     assert events["address"] == "龙驹寨街道滨江路"
+
+
+async def test_an_order_type_typed_at_the_address_question_is_no_address(domain, dispatcher):
+    slots = {"order_type": "求助", "district": "商州区", "requested_slot": "address",
+             "description": "小区旁边新开了一家KTV，每天晚上营业到凌晨两三点，吵得睡不着"}
+    events = await run_form(domain, dispatcher, text="投诉", intent="complaint", slots=slots, new_slots={"address": "投诉"})
+    assert events["address"] is None
+    assert events["order_type"] == "投诉"
+    assert events["requested_slot"] == "address"

@@ -1,7 +1,7 @@
 import pytest
 
 from bot.screening import lexical
-from bot.screening.names import find_self_name, parse_name_answer, self_name_mention
+from bot.screening.names import find_self_name, parse_name_answer, self_name_mention, signed_name
 
 pytestmark = pytest.mark.skipif(not lexical.available(), reason="LAC model not installed")
 
@@ -92,3 +92,25 @@ def test_mention_offsets():
 )
 def test_parse_name_answer(text, expected):
     assert parse_name_answer(text) == expected
+
+
+_LETTER = "我们小区旁边新开了一家KTV，每天晚上营业到凌晨两三点，找过物业也没用，希望有关部门能管一管。"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (_LETTER + "此致 敬礼！ 张秀兰 13571420098", "张秀兰"),
+        (_LETTER + "谢谢！\n市民 李红 2026年12月3日", "李红"),
+        (_LETTER + "麻烦了 王建国 电话13571420098", "王建国"),
+        (_LETTER + "张秀兰", "张秀兰"),
+        ("表扬一下，王建军", None),  # short: the one praised, not a signature
+        (_LETTER + "请表扬王大夫。", None),
+        (_LETTER + "我想表扬一下。李医生", None),  # a title, not a signature
+        (_LETTER + "昨天找了王主任。王主任说不归他管", None),
+    ],
+)
+def test_signed_name(text, expected):
+    assert signed_name(text) == expected
+    if expected:
+        assert find_self_name(text) == expected
