@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional
 
+from bot.screening.contact import find_phones
 from bot.screening.evidence import han_count
+from bot.screening.names import self_name_mention
 
 ORDER_TYPES = ("咨询", "求助", "投诉", "举报", "意见建议", "表扬")
 
@@ -367,7 +369,7 @@ def _yes_no(value: Any) -> str:
 
 
 def summary_lines(order_type: str, slots: Mapping[str, Any]) -> List[str]:
-    lines = [f"【类型】{order_type}", f"【内容】{clean(slots.get('description'))}"]
+    lines = [f"【类型】{order_type}", f"【内容】{description_for_unit(slots.get('description'), slots.get('anonymous') is True)}"]
     if slots.get("district"):
         lines.append(f"【区县】{slots['district']}")
     if slots.get("address"):
@@ -400,6 +402,25 @@ def summary_text(order_type: str, slots: Mapping[str, Any], attachments: str = "
     )
 
 
+HIDDEN = "（已隐去）"
+
+
+def description_for_unit(description: Any, anonymous: bool) -> str:
+    """The description as the unit reads it: for an anonymous citizen without the phone
+    numbers and the own name written into it ("…此致 敬礼！ 张秀兰 13571420098"), which
+    the unit must not see (第十三条, 第二十四条)."""
+    text = clean(description)
+    if not anonymous or not text:
+        return text
+    spans = [(p.start, p.end) for p in find_phones(text)]
+    name = self_name_mention(text)
+    if name:
+        spans.append((name.start, name.end))
+    for start, end in sorted(set(spans), reverse=True):
+        text = text[:start] + HIDDEN + text[end:]
+    return text
+
+
 def order_payload(
     order_type: str,
     slots: Mapping[str, Any],
@@ -423,7 +444,7 @@ def order_payload(
         "type": order_type,
         "channel": channel,
         "sender_id": sender_id,
-        "description": clean(slots.get("description"))[:MAX_DESCRIPTION_CHARS],
+        "description": description_for_unit(slots.get("description"), anonymous)[:MAX_DESCRIPTION_CHARS],
         "district": None if district in (None, CITYWIDE, DISTRICT_UNKNOWN) else district,
         "address": clean(slots.get("address"))[:200] or None,
         "occurred_at": clean(slots.get("occurred_at"))[:100] or None,

@@ -146,3 +146,14 @@ def test_name_not_given_is_sent_as_none():
     slots = {"description": "路灯坏了好几盏", "district": "商州区", "address": "北新街", "contact_name": f.NAME_NOT_GIVEN,
              "contact_phone": "13800003333", "reply_required": True}
     assert f.order_payload("求助", slots, sender_id="s", channel="rest", conversation_id="s")["contact_name"] is None
+
+
+def test_anonymous_description_hides_the_name_and_phone_written_into_it():
+    slots = {"description": "我叫王有福，电话139-9140-5566，楼下饭店油烟太大，熏得人受不了", "district": "商州区",
+             "address": "北新街", "anonymous": True, "reply_required": False}
+    payload = f.order_payload("投诉", slots, sender_id="s", channel="rest", conversation_id="c")
+    assert "王有福" not in payload["description"] and "5566" not in payload["description"]
+    assert "油烟" in payload["description"]
+    assert "王有福" not in f.summary_text("投诉", slots)
+    slots["anonymous"] = False
+    assert "王有福" in f.order_payload("投诉", slots, sender_id="s", channel="rest", conversation_id="c")["description"]
