@@ -212,6 +212,8 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # set after GATEWAY_OUTBOX_MAX_ATTEMPTS failures (revision 0010): dead-lettered until a supervisor retries
+    dead_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class StoredAttachment(Base):

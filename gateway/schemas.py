@@ -382,6 +382,15 @@ class ErrorResponse(BaseModel):
     errors: list[ErrorItem] | None = None
 
 
+class IdempotencyConflictOut(BaseModel):
+    """409 of POST /api/v1/orders: the key was used for another body. When it was the same
+    sender's (the same form, changed after a lost answer) the stored order comes with it."""
+
+    detail: str
+    order_no: str | None = None
+    order: OrderOut | None = None
+
+
 # -- lifecycle events (POST /api/v1/orders/{order_no}/events) ------------------
 UnitName = Annotated[str, _text("单位名称", min_len=1, max_len=64, optional=False), Field(**_limits(1, 64))]
 Note = Annotated[str | None, _text("备注", min_len=1, max_len=500, optional=True), Field(**_limits(1, 500))]

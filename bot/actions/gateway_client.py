@@ -28,10 +28,17 @@ class GatewayUnavailable(GatewayError):
 class GatewayRejected(GatewayError):
     """The gateway answered 4xx: the request itself is wrong or not allowed."""
 
-    def __init__(self, status_code: int, detail: Any) -> None:
+    def __init__(self, status_code: int, detail: Any, body: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(f"{status_code}: {detail}")
         self.status_code = status_code
         self.detail = detail
+        self.body = body or {}
+
+    @property
+    def stored_order(self) -> Optional[Dict[str, Any]]:
+        """On 409 for a changed resubmission of the same form: the order the key created."""
+        order = self.body.get("order") if self.status_code == 409 else None
+        return order if isinstance(order, dict) and order.get("order_no") else None
 
     @property
     def message(self) -> str:
@@ -82,10 +89,11 @@ class GatewayClient:
                 continue
             if response.status_code >= 400:
                 try:
-                    detail = response.json().get("detail")
+                    body = response.json()
                 except ValueError:
-                    detail = response.text
-                raise GatewayRejected(response.status_code, detail)
+                    body = None
+                body = body if isinstance(body, dict) else {}
+                raise GatewayRejected(response.status_code, body.get("detail", response.text), body)
             return response.json()
         raise GatewayUnavailable(str(last_error))
 

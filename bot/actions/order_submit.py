@@ -115,13 +115,21 @@ class ActionSubmitOrder(Action):
     @staticmethod
     async def _create(payload: Dict[str, Any], key: str) -> Dict[str, Any]:
         """Creates the order; attachments the gateway will not link (expired, another sender's)
-        never block the order itself: it is then submitted without them."""
+        never block the order itself: it is then submitted without them. A 409 naming the
+        order this form's key already created (the first answer was lost, the citizen then
+        changed a detail and confirmed again) is that order: the submission succeeded."""
         client = GatewayClient()
         try:
-            return await client.create_order(payload, key)
+            try:
+                return await client.create_order(payload, key)
+            except GatewayRejected as error:
+                if not payload.get("attachment_ids") or error.status_code != 422 or "附件" not in error.message:
+                    raise
+                logger.warning("gateway refused the attachments %s: %s; submitting without them",
+                               payload["attachment_ids"], error.message)
+                return await client.create_order({k: v for k, v in payload.items() if k != "attachment_ids"}, key)
         except GatewayRejected as error:
-            if not payload.get("attachment_ids") or error.status_code != 422 or "附件" not in error.message:
+            if error.stored_order is None:
                 raise
-            logger.warning("gateway refused the attachments %s: %s; submitting without them",
-                           payload["attachment_ids"], error.message)
-            return await client.create_order({k: v for k, v in payload.items() if k != "attachment_ids"}, key)
+            logger.info("order of this form already stored as %s", error.stored_order["order_no"])
+            return error.stored_order

@@ -78,6 +78,19 @@ class Settings(BaseSettings):
     outbox_poll_s: float = Field(default=2.0, gt=0, le=600)
     outbox_backoff_base_s: float = Field(default=2.0, gt=0, le=3600)
     outbox_backoff_max_s: float = Field(default=900.0, gt=0, le=86400)
+    outbox_max_attempts: int = Field(
+        default=12, ge=1, le=1000,
+        description="Failed sends of one order before it is dead-lettered (shown to supervisors in the console).",
+    )
+    outbox_lease_s: float | None = Field(
+        default=None, gt=0, le=3600,
+        description="How long a taken outbox row is reserved for its sender; default: upstream timeout + 30 s.",
+    )
+
+    @property
+    def outbox_lease_seconds(self) -> float:
+        """The lease must outlast one send (the request's timeout), or two replicas could send at once."""
+        return max(self.outbox_lease_s or self.upstream_timeout_s + 30, self.upstream_timeout_s + 1)
     attachments_dir: Path = Field(
         default=Path("var/attachments"),
         description="Folder of uploaded attachments (content-addressed by SHA-256); shared by all replicas.",

@@ -58,7 +58,13 @@ class OrderNotWithdrawable(OrderError):
 
 
 class IdempotencyConflict(OrderError):
-    pass
+    """The key was used for a different request body. ``order`` is the order the key
+    created when it belongs to the same sender (the same form submitted again after a
+    lost answer, changed in between), else None: a stranger's key reveals nothing."""
+
+    def __init__(self, key: str, order: Order | None = None) -> None:
+        super().__init__(key)
+        self.order = order
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ def create_order(
     """
     digest = request_hash(payload)
     if idempotency_key is not None:
-        replay = _replay(session, idempotency_key, digest)
+        replay = _replay(session, idempotency_key, digest, payload.sender_id)
         if replay is not None:
             return replay
 
@@ -160,7 +166,7 @@ def create_order(
         outbox.enqueue(session, order, now)
         session.commit()
     except IntegrityError:
-        replay = _replay_after_conflict(session, idempotency_key, digest)
+        replay = _replay_after_conflict(session, idempotency_key, digest, payload.sender_id)
         if replay is None:
             raise
         return replay
@@ -199,35 +205,39 @@ def _link_duplicate(
         )
         session.commit()
     except IntegrityError:
-        replay = _replay_after_conflict(session, idempotency_key, digest)
+        replay = _replay_after_conflict(session, idempotency_key, digest, payload.sender_id)
         if replay is None:
             raise
         return replay
     return CreateResult(order=earlier, replayed=False, duplicate=True)
 
 
-def _replay_after_conflict(session: Session, key: str | None, digest: str) -> CreateResult | None:
+def _replay_after_conflict(
+    session: Session, key: str | None, digest: str, sender_id: str | None = None
+) -> CreateResult | None:
     """After a unique-constraint conflict: the order a concurrent request with the same
     Idempotency-Key created, or None when the conflict had another cause."""
     session.rollback()
     if key is None:
         return None
-    return _replay(session, key, digest)
+    return _replay(session, key, digest, sender_id)
 
 
-def _replay(session: Session, key: str, digest: str) -> CreateResult | None:
+def _replay(session: Session, key: str, digest: str, sender_id: str | None = None) -> CreateResult | None:
     stored = session.get(IdempotencyKey, key)
     if stored is None:
         # End the read transaction (on SQLite it holds the write lock). commit(),
         # unlike rollback(), leaves loaded objects usable (expire_on_commit=False).
         session.commit()
         return None
-    if not hmac.compare_digest(stored.request_hash, digest):
-        session.rollback()
-        raise IdempotencyConflict(key)
     order = session.get(Order, stored.order_id)
     session.commit()
     assert order is not None  # FK guarantees it
+    if not hmac.compare_digest(stored.request_hash, digest):
+        same_sender = sender_id is not None and hmac.compare_digest(
+            order.sender_id.encode("utf-8"), sender_id.encode("utf-8")
+        )
+        raise IdempotencyConflict(key, order if same_sender else None)
     return CreateResult(order=order, replayed=True)
 
 

@@ -229,5 +229,6 @@ def test_mail_attachment_goes_with_the_order(stack, mail):
     citizen.wait_for_mails(3, check=_why(mail))
     [order] = stack.orders_of(sender)
     files = httpx.get(f"{stack.gateway.url}/api/v1/orders/{order['order_no']}/attachments",
+                      params={"sender_id": order["sender_id"]},
                       headers={"Authorization": f"Bearer {stack.gateway_token}"}, timeout=10).json()
     assert [f["content_type"] for f in files] == ["image/png"], files

@@ -12,6 +12,7 @@ URL whose database is used to CREATE/DROP the test databases).
 from __future__ import annotations
 
 import os
+import json
 import secrets
 import shutil
 import warnings
@@ -39,6 +40,8 @@ os.environ["GATEWAY_DUPLICATE_CHECK"] = "false"
 
 TOKEN = "test-token-" + secrets.token_hex(8)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+# An agent token: listing without sender_id is for agent roles and above, not for the bot.
+STAFF_TOKEN = "test-agent-" + secrets.token_hex(8)
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TABLES = (
     "order_events", "idempotency_keys", "orders", "order_no_counters", "direct_answers", "personal_data_reads",
@@ -146,7 +149,8 @@ def backend(db_url: str) -> str:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, api_token=TOKEN, auto_migrate=False)
+    return Settings(database_url=db_url, api_token=TOKEN, auto_migrate=False,
+                    tokens=json.dumps({STAFF_TOKEN: {"role": "agent", "name": "话务员测试"}}))
 
 
 @pytest.fixture
@@ -157,6 +161,13 @@ def app(settings: Settings) -> FastAPI:
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, headers=AUTH) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def staff_client(app: FastAPI) -> Iterator[TestClient]:
+    """A client with an agent token (may list every order)."""
+    with TestClient(app, headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as test_client:
         yield test_client
 
 

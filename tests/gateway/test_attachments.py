@@ -218,8 +218,15 @@ def test_roles_list_and_download(call):
         assert got.headers["content-disposition"].startswith("attachment; filename*=UTF-8''")
     order = call(UNIT, "GET", f"/api/v1/orders/{order_no}").json()
     assert order["attachment_files"][0]["id"] == att
-    # the bot sees metadata but downloads nothing; another unit sees nothing at all
-    assert call(TOKEN, "GET", f"/api/v1/orders/{order_no}/attachments").status_code == 200
+    # the bot sees metadata only for the citizen it names, downloads nothing; another unit sees nothing at all
+    assert call(TOKEN, "GET", f"/api/v1/orders/{order_no}/attachments").status_code == 403
+    assert call(TOKEN, "GET", f"/api/v1/attachments/{att}").status_code == 403
+    assert call(TOKEN, "GET", f"/api/v1/orders/{order_no}/attachments",
+                params={"sender_id": "oWx-citizen"}).status_code == 200
+    assert call(TOKEN, "GET", f"/api/v1/attachments/{att}", params={"sender_id": "oWx-citizen"}).status_code == 200
+    assert call(TOKEN, "GET", f"/api/v1/orders/{order_no}/attachments",
+                params={"sender_id": "someone-else"}).status_code == 404
+    assert call(TOKEN, "GET", f"/api/v1/attachments/{att}", params={"sender_id": "someone-else"}).status_code == 404
     assert call(TOKEN, "GET", f"/api/v1/attachments/{att}/content").status_code == 403
     assert call(OTHER_UNIT, "GET", f"/api/v1/orders/{order_no}/attachments").status_code == 404
     assert call(OTHER_UNIT, "GET", f"/api/v1/attachments/{att}/content").status_code == 404

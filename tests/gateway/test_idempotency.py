@@ -52,6 +52,29 @@ def test_same_key_different_body_is_409(client, order_payload, db_rows):
     assert len(db_rows("orders")) == 1
 
 
+def test_changed_resubmission_of_the_same_form_gets_the_stored_order(client, order_payload, db_rows):
+    """The first answer was lost; the citizen changed the address and confirmed again:
+    409 names the order the key created, so the bot can tell its number."""
+    headers = {"Idempotency-Key": "form-run-7"}
+    first = client.post("/api/v1/orders", json=order_payload(), headers=headers).json()
+    again = client.post("/api/v1/orders", json=order_payload(address="北新街 14 号"), headers=headers)
+    assert again.status_code == 409
+    body = again.json()
+    assert body["order_no"] == first["order_no"] == body["order"]["order_no"]
+    assert body["order"]["address"] == "北新街 12 号"  # the stored order, not the changed request
+    assert again.headers["location"] == f"/api/v1/orders/{first['order_no']}"
+    assert len(db_rows("orders")) == 1
+
+
+def test_someone_elses_key_reveals_no_order(client, order_payload):
+    headers = {"Idempotency-Key": "form-run-8"}
+    client.post("/api/v1/orders", json=order_payload(sender_id="alice"), headers=headers)
+    stranger = client.post("/api/v1/orders", json=order_payload(sender_id="mallory"), headers=headers)
+    assert stranger.status_code == 409
+    assert set(stranger.json()) == {"detail"}
+    assert "13800000000" not in stranger.text
+
+
 def test_requests_without_key_are_not_deduplicated(client, order_payload, db_rows):
     for _ in range(2):
         assert client.post("/api/v1/orders", json=order_payload()).status_code == 201

@@ -143,7 +143,7 @@ def _local(value: str) -> dt.datetime:
 # -- the whole life -------------------------------------------------------------------
 def test_full_life_dispatch_sign_reply_review_feedback(world):
     order_no = world.create()
-    assert world.client(BOT).get(f"/api/v1/orders/{order_no}").json()["timeliness"] is None
+    assert world.client(BOT).get(f"/api/v1/orders/{order_no}", params={"sender_id": "user-001"}).json()["timeliness"] is None
 
     world.clock.set(2025, 1, 6, 10, 0)
     body = world.dispatch(order_no, co=["国网商洛供电公司"], category="住房城乡建设")

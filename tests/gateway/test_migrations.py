@@ -120,7 +120,7 @@ def test_order_events_are_append_only(app, client, order_payload, backend):
                 conn.execute(text(statement))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM order_events")).scalar_one() == 1
-    assert client.get(f"/api/v1/orders/{order_no}").status_code == 200
+    assert client.get(f"/api/v1/orders/{order_no}", params={"sender_id": "user-001"}).status_code == 200
 
 
 def test_app_migrates_at_start_up(fresh_url, order_payload):

@@ -40,7 +40,7 @@ def test_new_fields_are_stored_and_returned(client, order_payload):
     assert body["knowledge_items"] == [{"id": "kb-water-001", "title": "停水报修渠道"}]
     # Set by dispatch, not by intake.
     assert (body["lead_unit"], body["co_units"], body["accept_due_at"]) == (None, [], None)
-    assert client.get(f"/api/v1/orders/{body['order_no']}").json() == body
+    assert client.get(f"/api/v1/orders/{body['order_no']}", params={"sender_id": body["sender_id"]}).json() == body
 
 
 def test_defaults_when_the_new_fields_are_left_out(client, order_payload):

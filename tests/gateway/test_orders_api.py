@@ -102,14 +102,29 @@ def test_consultation_deadline_is_shorter(client, order_payload):
 
 def test_get_order(client, order_payload):
     created = client.post("/api/v1/orders", json=order_payload()).json()
-    response = client.get(f"/api/v1/orders/{created['order_no']}")
+    response = client.get(f"/api/v1/orders/{created['order_no']}", params={"sender_id": "user-001"})
     assert response.status_code == 200
     assert response.json() == created
 
 
+def test_bot_token_reads_and_lists_only_by_sender_id(client, order_payload):
+    """The bot token (Rasa, action server, email worker) acts for one citizen at a time:
+    without sender_id it may neither list every order nor read one by its (guessable) number."""
+    created = client.post("/api/v1/orders", json=order_payload()).json()
+    for path in ("/api/v1/orders", f"/api/v1/orders/{created['order_no']}",
+                 f"/api/v1/orders/{created['order_no']}/attachments"):
+        refused = client.get(path)
+        assert refused.status_code == 403, path
+        assert refused.json() == {"detail": "智能客服账号只能按提交人（sender_id）查询工单"}
+        assert "13800000000" not in refused.text
+    assert client.get("/api/v1/orders", params={"status": "received"}).status_code == 403
+    mine = client.get("/api/v1/orders", params={"sender_id": "user-001"}).json()
+    assert [o["order_no"] for o in mine["items"]] == [created["order_no"]]
+
+
 def test_get_unknown_order_is_404_in_chinese(client):
     for order_no in ("SL20260101999999", "nonsense", "SL" + "9" * 40):
-        response = client.get(f"/api/v1/orders/{order_no}")
+        response = client.get(f"/api/v1/orders/{order_no}", params={"sender_id": "user-001"})
         assert response.status_code == 404
         assert response.json() == {"detail": "工单不存在"}
 
@@ -121,13 +136,13 @@ def test_get_order_with_wrong_sender_is_404(client, order_payload):
     assert client.get(url, params={"sender_id": "mallory"}).status_code == 404
 
 
-def test_list_orders_newest_first_with_filters(client, order_payload):
+def test_list_orders_newest_first_with_filters(client, staff_client, order_payload):
     numbers = []
     for sender in ("alice", "bob", "alice", "alice"):
         numbers.append(client.post("/api/v1/orders", json=order_payload(sender_id=sender)).json()["order_no"])
     client.post(f"/api/v1/orders/{numbers[0]}/withdraw", json={"sender_id": "alice"})
 
-    everything = client.get("/api/v1/orders").json()
+    everything = staff_client.get("/api/v1/orders").json()
     assert everything["total"] == 4
     assert [o["order_no"] for o in everything["items"]] == numbers[::-1]
 
@@ -138,7 +153,7 @@ def test_list_orders_newest_first_with_filters(client, order_payload):
     page2 = client.get("/api/v1/orders", params={"sender_id": "alice", "limit": 2, "offset": 2}).json()
     assert [o["order_no"] for o in page2["items"]] == [numbers[0]]
 
-    withdrawn = client.get("/api/v1/orders", params={"status": "withdrawn"}).json()
+    withdrawn = staff_client.get("/api/v1/orders", params={"status": "withdrawn"}).json()
     assert withdrawn["total"] == 1 and withdrawn["items"][0]["order_no"] == numbers[0]
 
     received = client.get("/api/v1/orders", params={"status": "received", "sender_id": "alice"}).json()
@@ -149,7 +164,7 @@ def test_list_orders_newest_first_with_filters(client, order_payload):
 
 def test_list_rejects_bad_query_parameters(client):
     for params in ({"limit": 0}, {"limit": 101}, {"limit": "x"}, {"status": "open"}, {"offset": -1}):
-        response = client.get("/api/v1/orders", params=params)
+        response = client.get("/api/v1/orders", params={"sender_id": "user-001", **params})
         assert response.status_code == 422, params
         assert response.json()["detail"].startswith("请求参数有误")
 

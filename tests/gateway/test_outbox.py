@@ -87,10 +87,10 @@ def gateway(db_url):
         yield app, client
 
 
-def _deliver(app, url: str, now: dt.datetime, timeout: float = 1.0) -> int:
+def _deliver(app, url: str, now: dt.datetime, timeout: float = 1.0, max_attempts: int = 12) -> int:
     with httpx.Client(timeout=timeout) as client:
-        return deliver_due(app.state.database.sessionmaker, client, url=url, token="up-token", now=now,
-                           lease_s=30, base_s=2, max_s=60)
+        return deliver_due(app.state.database.sessionmaker, client, url=url, token="up-token", clock=lambda: now,
+                           lease_s=30, base_s=2, max_s=60, max_attempts=max_attempts, jitter=lambda: 1.0)
 
 
 def _messages(app) -> list[OutboxMessage]:
@@ -106,6 +106,49 @@ def _create(client, order_payload, **overrides) -> str:
 
 def test_backoff_doubles_and_is_capped():
     assert [backoff(n, 2, 60).total_seconds() for n in (1, 2, 3, 4, 5, 6, 7)] == [2, 4, 8, 16, 32, 60, 60]
+
+
+def test_backoff_jitter_spreads_between_half_and_all():
+    assert backoff(3, 2, 60, jitter=0.0).total_seconds() == 4
+    assert backoff(3, 2, 60, jitter=0.5).total_seconds() == 6
+    assert backoff(7, 2, 60, jitter=0.0).total_seconds() == 30  # the cap is jittered too
+
+
+def test_after_max_attempts_the_row_is_dead_lettered_and_a_retry_revives_it(gateway, receiver, order_payload):
+    from gateway.services.outbox import dead_letters, retry_dead_letter
+
+    app, client = gateway
+    up = receiver("fail", "fail", "fail", "ok")
+    order_no = _create(client, order_payload)
+    at = T0
+    for _ in range(3):
+        assert _deliver(app, up.url, at, max_attempts=3) == 0
+        at += dt.timedelta(minutes=5)
+    (message,) = _messages(app)
+    assert (message.attempts, message.dead_at, message.last_error) == (3, T0 + dt.timedelta(minutes=10), "HTTP 500")
+    assert _deliver(app, up.url, at + dt.timedelta(days=1), max_attempts=3) == 0  # dead: never due again
+    assert len(up.requests) == 3
+    with app.state.database.sessionmaker() as session:
+        rows, total = dead_letters(session)
+        assert total == 1 and rows[0].order_no == order_no
+        assert retry_dead_letter(session, order_no, at) is True
+        assert retry_dead_letter(session, order_no, at) is False  # no longer dead
+    assert _deliver(app, up.url, at, max_attempts=3) == 1
+    (message,) = _messages(app)
+    assert message.sent_at == at and message.dead_at is None and message.attempts == 1
+
+
+def test_a_failed_row_backs_off_from_when_it_failed_not_from_the_batch_start(gateway, receiver, order_payload):
+    """The clock is read per row: a failure late in a slow round is due base·2^(n-1) after it failed."""
+    app, client = gateway
+    up = receiver("fail")
+    _create(client, order_payload)
+    readings = iter([T0])  # taken at T0, failed (and every later reading) 50 s later
+    with httpx.Client(timeout=1.0) as http:
+        deliver_due(app.state.database.sessionmaker, http, url=up.url, token=None,
+                    clock=lambda: next(readings, T0 + dt.timedelta(seconds=50)),
+                    lease_s=60, base_s=2, max_s=60, jitter=lambda: 1.0)
+    assert _messages(app)[0].next_attempt_at == T0 + dt.timedelta(seconds=52)
 
 
 def test_order_is_forwarded_once_with_its_number_as_key(gateway, receiver, order_payload):

@@ -152,7 +152,7 @@ def test_other_roles_may_not_create_or_withdraw(as_role, order_payload, token, l
     assert refused.json() == {"detail": f"当前账号（{label}）无权执行此操作，仅限：智能客服、话务员、管理员"}
     refused = client.post(f"/api/v1/orders/{order_no}/withdraw", json={"sender_id": "user-001"})
     assert refused.status_code == 403
-    assert as_role(TOKEN).get(f"/api/v1/orders/{order_no}").json()["status"] == "received"
+    assert as_role("agent-token-0123456789").get(f"/api/v1/orders/{order_no}").json()["status"] == "received"
 
 
 def test_unknown_token_is_401_even_with_roles_configured(as_role):
@@ -184,6 +184,8 @@ def test_unit_sees_only_its_orders(roles_app, as_role, order_payload):
     assert {o["order_no"] for o in luonan.get("/api/v1/orders").json()["items"]} == {co, other}
     assert luonan.get(f"/api/v1/orders/{co}").json()["co_units"] == ["洛南县", "商州区"]
 
-    # Staff roles see everything.
-    for token in ("agent-token-0123456789", "supervisor-token-01234", "admin-token-0123456789", TOKEN):
+    # Staff roles see everything; the bot only by sender_id.
+    for token in ("agent-token-0123456789", "supervisor-token-01234", "admin-token-0123456789"):
         assert as_role(token).get("/api/v1/orders").json()["total"] == 4
+    assert as_role(TOKEN).get("/api/v1/orders").status_code == 403
+    assert as_role(TOKEN).get("/api/v1/orders", params={"sender_id": "a"}).json()["total"] == 1

@@ -132,7 +132,8 @@ def test_create_replay_withdraw_over_http(server):
                            json={"sender_id": "oWx-openid-001", "reason": "已自行解决"})
         assert withdrawn.status_code == 200
         assert withdrawn.json()["status"] == "withdrawn"
-        assert a.get(f"/api/v1/orders/{order['order_no']}").json()["status_label"] == "已撤单"
+        assert a.get(f"/api/v1/orders/{order['order_no']}",
+                     params={"sender_id": "oWx-openid-001"}).json()["status_label"] == "已撤单"
 
 
 def test_twenty_concurrent_posts_across_replicas_create_one_order(server):

@@ -6,13 +6,19 @@ import datetime as dt
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from gateway.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, TzDep, require_roles
-from gateway.api.routes.orders import ATTACHMENT_DOWNLOAD_ROLES, _ORDER_NOT_FOUND, _errors
+from gateway.api.routes.orders import (
+    ATTACHMENT_DOWNLOAD_ROLES,
+    _ORDER_NOT_FOUND,
+    _errors,
+    _query_sender_id,
+    require_sender_for_bot,
+)
 from gateway.core.security import Principal, Role
 from gateway.domain import ORDER_NO_PATTERN, Channel
 from gateway.models import Order, PersonalDataRead, StoredAttachment
@@ -28,6 +34,8 @@ UploadRoles = Annotated[Principal, Depends(require_roles(Role.BOT, Role.AGENT, R
 # Who may download the bytes; a unit only for orders it handles.
 DOWNLOAD_ROLES = ATTACHMENT_DOWNLOAD_ROLES
 _NOT_FOUND = "附件不存在"
+# The bot must name the citizen (sender_id) to read attachment metadata; others may.
+SenderQuery = Annotated[str | None, Query(max_length=128, description="提交人；智能客服账号必填")]
 
 
 def store_of(request: Request) -> service.AttachmentStore:
@@ -121,8 +129,14 @@ def _visible(session: Session, principal: Principal, attachment_id: str) -> tupl
 
 
 @router.get("/attachments/{attachment_id}", response_model=AttachmentOut, summary="附件信息", responses=_errors)
-def get_attachment(attachment_id: str, session: SessionDep, principal: PrincipalDep, tz: TzDep) -> AttachmentOut:
+def get_attachment(
+    attachment_id: str, session: SessionDep, principal: PrincipalDep, tz: TzDep, sender_id: SenderQuery = None
+) -> AttachmentOut:
+    sender_id = _query_sender_id(sender_id)
+    require_sender_for_bot(principal, sender_id)
     row, _order = _visible(session, principal, attachment_id)
+    if sender_id is not None and row.sender_id != sender_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_NOT_FOUND)
     return to_out(row, tz, downloadable=may_download(principal))
 
 
@@ -163,10 +177,12 @@ def download_attachment(
     responses={404: {"model": ErrorResponse, "description": "工单不存在"}, **_errors},
 )
 def list_order_attachments(
-    order_no: str, session: SessionDep, principal: PrincipalDep, tz: TzDep
+    order_no: str, session: SessionDep, principal: PrincipalDep, tz: TzDep, sender_id: SenderQuery = None
 ) -> list[AttachmentOut]:
+    sender_id = _query_sender_id(sender_id)
+    require_sender_for_bot(principal, sender_id)
     order = order_service.get_order(session, order_no) if ORDER_NO_PATTERN.fullmatch(order_no) else None
-    if order is None or (
+    if order is None or (sender_id is not None and order.sender_id != sender_id) or (
         principal.role is Role.UNIT and not order_service.order_concerns_unit(order, principal.unit or "")
     ):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_ORDER_NOT_FOUND)

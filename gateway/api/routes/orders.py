@@ -7,6 +7,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi.responses import JSONResponse
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from gateway.schemas import (
     AttachmentOut,
     ConversationTurn,
     ErrorResponse,
+    IdempotencyConflictOut,
     KnowledgeItem,
     OrderCreate,
     OrderList,
@@ -45,6 +47,7 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
 _ORDER_NOT_FOUND = "工单不存在"
+IDEMPOTENCY_CONFLICT = "该 Idempotency-Key 已用于内容不同的请求，请使用新的 Idempotency-Key"
 
 # Intake roles: may create orders and withdraw them on the citizen's behalf.
 INTAKE_ROLES = (Role.BOT, Role.AGENT, Role.ADMIN)
@@ -155,6 +158,17 @@ def _query_sender_id(value: str | None) -> str | None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"请求参数有误：{exc}") from None
 
 
+SENDER_REQUIRED = "智能客服账号只能按提交人（sender_id）查询工单"
+
+
+def require_sender_for_bot(principal: Principal, sender_id: str | None) -> None:
+    """The bot token (held by Rasa, the action server and the email worker) reads orders
+    only on a citizen's behalf: it must name the sender. Listing or reading by number
+    without it is for agent roles and above (403 otherwise)."""
+    if principal.role is Role.BOT and sender_id is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=SENDER_REQUIRED)
+
+
 def _order_location(order_no: str) -> str:
     return f"/api/v1/orders/{order_no}"
 
@@ -166,7 +180,8 @@ def _order_location(order_no: str) -> str:
     summary="创建工单（支持 Idempotency-Key 幂等重试）",
     responses={
         200: {"model": OrderOut, "description": "同一 Idempotency-Key 的重放，返回已创建的工单"},
-        409: {"model": ErrorResponse, "description": "Idempotency-Key 已用于不同的请求内容"},
+        409: {"model": IdempotencyConflictOut,
+              "description": "Idempotency-Key 已用于不同的请求内容；同一提交人时附带已创建的工单（order_no、order）"},
         **_errors,
     },
 )
@@ -196,11 +211,18 @@ def create_order(
             routing=routing,
             check_duplicates=settings.duplicate_check,
         )
-    except service.IdempotencyConflict:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail="该 Idempotency-Key 已用于内容不同的请求，请使用新的 Idempotency-Key",
-        ) from None
+    except service.IdempotencyConflict as conflict:
+        if conflict.order is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=IDEMPOTENCY_CONFLICT) from None
+        # The same form (same key, same sender) came back changed, typically after the
+        # answer to the first submission was lost: the order exists, say which one.
+        (stored,) = publish(session, principal, [conflict.order], tz, now, "create")
+        return JSONResponse(  # type: ignore[return-value]
+            status_code=status.HTTP_409_CONFLICT,
+            content={"detail": IDEMPOTENCY_CONFLICT, "order_no": stored.order_no,
+                     "order": stored.model_dump(mode="json")},
+            headers={"Location": _order_location(stored.order_no)},
+        )
     except attachment_service.AttachmentNotLinkable as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"请求参数有误：{exc.message}") from None
     response.headers["Location"] = _order_location(result.order.order_no)
@@ -221,7 +243,7 @@ def create_order(
 @router.get(
     "",
     response_model=OrderList,
-    summary="查询工单列表（按创建时间倒序）",
+    summary="查询工单列表（按创建时间倒序；智能客服账号须带 sender_id）",
     responses=_errors,
 )
 def list_orders(
@@ -234,9 +256,11 @@ def list_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> OrderList:
+    sender_id = _query_sender_id(sender_id)
+    require_sender_for_bot(principal, sender_id)
     items, total = service.list_orders(
         session,
-        sender_id=_query_sender_id(sender_id),
+        sender_id=sender_id,
         status=order_status,
         unit=principal.unit if principal.role is Role.UNIT else None,
         limit=limit,
@@ -263,6 +287,7 @@ def get_order(
     ] = None,
 ) -> OrderOut:
     sender_id = _query_sender_id(sender_id)
+    require_sender_for_bot(principal, sender_id)
     order = service.get_order(session, order_no) if ORDER_NO_PATTERN.fullmatch(order_no) else None
     if order is None or (sender_id is not None and order.sender_id != sender_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_ORDER_NOT_FOUND)

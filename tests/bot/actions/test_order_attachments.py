@@ -114,7 +114,7 @@ async def test_submitted_order_carries_the_attachments(domain, use_gateway):
     result = await ActionSubmitOrder().run(dispatcher, tracker_with(events, slots("r1"), sender), domain)
     order_no = slot_events(result)["last_order_no"]
     assert "您发送的1张图片、1份文件已作为附件一并提交" in texts(dispatcher)
-    order = httpx.get(f"{use_gateway.url}/api/v1/orders/{order_no}",
+    order = httpx.get(f"{use_gateway.url}/api/v1/orders/{order_no}", params={"sender_id": sender},
                       headers={"Authorization": f"Bearer {use_gateway.env['token']}"}).json()
     assert [a["id"] for a in order["attachment_files"]] == [photo["id"], note["id"]]
 
