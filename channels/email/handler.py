@@ -61,15 +61,17 @@ class MailHandler:
         if outcome == st.ANSWERED and record.get("reply"):
             return await self._send_kept(message_id, record["reply"])
 
-        target = _reply_target(mail)
         sender_id = mail["sender_id"]
-        await self.store.save_latest(sender_id, target)
+        target = await self._thread_target(sender_id, mail)
         if mail.get("thread_id"):
             await self.store.link(message_id, mail["thread_id"])
         text = citizen_message((mail.get("text") or "")[:MAX_BOT_TEXT_CHARS])
         notices = [n for n in mail.get("notices") or [] if isinstance(n, str)]
-        if not text and not mail.get("attachments"):
-            messages: List[Dict[str, Any]] = [{"text": EMPTY_MAIL_REPLY}]
+        if mail.get("refusal"):
+            # refused before it was read (too large): the notices are the whole answer, the bot never sees it
+            messages: List[Dict[str, Any]] = []
+        elif not text and not mail.get("attachments"):
+            messages = [{"text": EMPTY_MAIL_REPLY}]
         else:
             if not text:
                 text = "我发来了附件：" + "、".join(a.get("filename", "") for a in mail["attachments"])
@@ -104,8 +106,23 @@ class MailHandler:
             return Outcome("done", replied=False, detail="reply not composable")
         await self.store.set_status(message_id, st.ANSWERED, reply=reply.as_string(), thread_id=mail.get("thread_id"))
         if mail.get("thread_id"):
-            await self.store.link(reply["Message-ID"], mail["thread_id"])
+            await self.store.link_ours(reply["Message-ID"], mail["thread_id"])
         return await self._send_kept(message_id, reply.as_string())
+
+    async def _thread_target(self, sender_id: str, mail: Dict[str, Any]) -> Dict[str, Any]:
+        """Where this mail's reply goes: the thread's address, fixed by its first mail. A later
+        mail threads the reply (Message-ID, References, subject) but never moves the address:
+        a changed Reply-To (or a forged From that got into the thread) cannot redirect replies."""
+        target = _reply_target(mail)
+        previous = await self.store.latest(sender_id)
+        if previous and previous.get("to_address"):
+            if previous["to_address"] != target["to_address"]:
+                logger.warning("email %s: Reply-To/From differs from the thread's address; replies stay where "
+                               "they went", mail["message_id"])
+            target["to_address"] = previous["to_address"]
+            target["to_name"] = previous.get("to_name", "")
+        await self.store.save_latest(sender_id, target)
+        return target
 
     async def _send_kept(self, message_id: str, raw: str) -> Outcome:
         reply = message_from_string(raw, policy=policy.default)
@@ -132,6 +149,7 @@ class MailHandler:
             text=body, from_address=self.settings.address, display_name=self.settings.display_name,
             to_address=target["to_address"], to_name=target.get("to_name", ""), subject=target.get("subject", ""),
             in_reply_to=target["message_id"], references=target.get("references") or [],
+            message_id=new_message_id(self.settings.own_domain),
         )
         try:
             await send_mail(self.settings, reply)
@@ -139,7 +157,7 @@ class MailHandler:
             logger.error("email: message to %s not delivered (%s)", sender_id, exc)
             return False
         if target.get("thread_id"):
-            await self.store.link(reply["Message-ID"], target["thread_id"])
+            await self.store.link_ours(reply["Message-ID"], target["thread_id"])
         return True
 
 
@@ -152,6 +170,8 @@ def validate_payload(data: Any) -> Optional[str]:
             return f"{name} missing or invalid"
     if not isinstance(data.get("text", ""), str):
         return "text must be a string"
+    if "refusal" in data and data["refusal"] not in (None, "oversized"):
+        return "refusal must be 'oversized'"
     for name in ("references", "attachments", "notices"):
         if name in data and not isinstance(data[name], list):
             return f"{name} must be a list"

@@ -16,6 +16,15 @@ from channels.email.decoding import decode_bytes, decode_header_value, html_to_t
 from channels.email.quoting import strip_greeting, strip_quoted
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+# every declaration of a container part (a folded header too): their number bounds the nesting
+# depth, counted on the raw bytes before the recursive parser of the standard library sees them
+_CONTAINER = re.compile(rb"(?im)^content-type[ \t]*:\s*(multipart/|message/)")
+MAX_CONTAINERS = 100  # far below the ~1,000 levels at which email's parser hits RecursionError
+MAX_MIME_DEPTH = 30  # a forwarded mail in a forwarded mail is a handful of levels
+
+
+class UnparseableMail(ValueError):
+    """A mail the channel refuses to parse (nested too deep, or the parser failed on it)."""
 
 
 @dataclass
@@ -48,6 +57,7 @@ class ParsedMail:
     attachments: List[Attachment] = field(default_factory=list)
     content_type: str = "text/plain"
     notices: List[str] = field(default_factory=list)  # Chinese lines for the reply (e.g. files not kept)
+    auth_results: List[str] = field(default_factory=list)  # every Authentication-Results header, top first
 
     @property
     def answer_to(self) -> str:
@@ -92,8 +102,40 @@ def _is_attachment(part: Message) -> bool:
     return bool(part.get_param("filename", header="content-disposition"))
 
 
+def _depth(msg: Message) -> int:
+    """The nesting depth of a parsed mail, without recursion."""
+    deepest, todo = 0, [(msg, 1)]
+    while todo:
+        part, depth = todo.pop()
+        deepest = max(deepest, depth)
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            todo.extend((p, depth + 1) for p in payload if isinstance(p, Message))
+    return deepest
+
+
+def read_message(raw: bytes) -> Message:
+    """The standard library's parse of a mail whose nesting is bounded (UnparseableMail otherwise)."""
+    containers = len(_CONTAINER.findall(raw))
+    if containers > MAX_CONTAINERS:
+        raise UnparseableMail(f"{containers} multipart/message parts (at most {MAX_CONTAINERS})")
+    try:
+        msg = email.message_from_bytes(raw, policy=policy.compat32)
+    except RecursionError:
+        raise UnparseableMail("nested too deep for the parser")
+    depth = _depth(msg)
+    if depth > MAX_MIME_DEPTH:
+        raise UnparseableMail(f"MIME parts nested {depth} deep (at most {MAX_MIME_DEPTH})")
+    return msg
+
+
+def parse_headers(raw_header: bytes) -> ParsedMail:
+    """Only the header of a mail (fetched alone, e.g. for a mail too large to fetch whole)."""
+    return parse_mail(raw_header.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0] + b"\r\n\r\n")
+
+
 def parse_mail(raw: bytes) -> ParsedMail:
-    msg = email.message_from_bytes(raw, policy=policy.compat32)
+    msg = read_message(raw)
     headers = {k.lower(): decode_header_value(v) for k, v in msg.items()}
     ids = message_ids(msg.get("Message-ID"))
     message_id = ids[0] if ids else _synthetic_id(raw)
@@ -139,4 +181,5 @@ def parse_mail(raw: bytes) -> ParsedMail:
         headers=headers,
         attachments=attachments,
         content_type=msg.get_content_type(),
+        auth_results=[str(v) for v in msg.get_all("Authentication-Results") or []],
     )

@@ -96,7 +96,14 @@ class Settings:
     # attachments: uploaded to the gateway when it has POST /api/v1/attachments
     gateway_url: str = "http://127.0.0.1:8000"
     gateway_token: str = ""
+    # a mail larger than this (IMAP RFC822.SIZE) is not fetched: its header only, and a polite reply
     max_mail_bytes: int = 30 * 1024 * 1024
+    # a mail whose handling failed this often (unparseable, a bug) is quarantined and the worker goes on
+    max_attempts: int = 3
+    quarantine_folder: str = "Quarantine"
+    # authserv-id of the hotline's own receiving server: only its Authentication-Results count; a mail
+    # with dmarc=pass there may join its sender's open thread by subject (empty: only our Message-IDs)
+    authserv_id: str = ""
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_attachments: int = 10
 
@@ -161,6 +168,9 @@ class Settings:
             gateway_url=(env.get("GATEWAY_URL", "").strip() or defaults.gateway_url).rstrip("/"),
             gateway_token=env.get("GATEWAY_API_TOKEN", "").strip(),
             max_mail_bytes=_int(env, "EMAIL_MAX_MAIL_BYTES", defaults.max_mail_bytes),
+            max_attempts=max(1, _int(env, "EMAIL_MAX_ATTEMPTS", defaults.max_attempts)),
+            quarantine_folder=env.get("EMAIL_QUARANTINE_FOLDER", "").strip() or defaults.quarantine_folder,
+            authserv_id=env.get("EMAIL_AUTHSERV_ID", "").strip().lower(),
             max_attachment_bytes=_int(env, "EMAIL_MAX_ATTACHMENT_BYTES", defaults.max_attachment_bytes),
             max_attachments=_int(env, "EMAIL_MAX_ATTACHMENTS", defaults.max_attachments),
         )

@@ -4,8 +4,11 @@
   kept here; still under the lease while it is being sent) → done; or ignored. This is what makes handling idempotent: a mail is given
   to the bot at most once per lease, and an answer composed but not yet sent is sent
   from here, never composed twice;
-- threads: Message-ID → thread id (the citizen's mails and our replies), sender+subject →
-  thread id, and per sender_id the headers of the thread's latest mail (where replies go);
+- threads: Message-ID → thread id (the citizen's mails and our replies; our own are marked,
+  only they let a later mail join a thread), sender+subject → thread id (set only by mails
+  that passed DMARC), and per sender_id the headers of the thread's latest mail and the
+  thread's reply address (fixed by its first mail);
+- failures: how often a mail failed to be handled (after EMAIL_MAX_ATTEMPTS it is quarantined);
 - attachments kept locally when the gateway cannot take them.
 
 SQLite file (var/email_state.sqlite3) by default, Redis when REDIS_URL is set. SQLite
@@ -21,13 +24,17 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Optional, Tuple
 
 NEW, BUSY, ANSWERED, DONE, IGNORED = "new", "busy", "answered", "done", "ignored"
+QUARANTINED = "quarantined"  # failed EMAIL_MAX_ATTEMPTS times; moved out of the inbox, never answered
 KEEP_S = 180 * 24 * 3600  # Redis keys live half a year (threads are answered within weeks)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mails (
     message_id TEXT PRIMARY KEY, status TEXT NOT NULL, claimed_at REAL, thread_id TEXT,
     reply TEXT, note TEXT, updated_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS thread_links (message_id TEXT PRIMARY KEY, thread_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS thread_links (message_id TEXT PRIMARY KEY, thread_id TEXT NOT NULL,
+    ours INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, last_error TEXT,
+    updated_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS subjects (key TEXT PRIMARY KEY, thread_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS latest (sender_id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS attachments (
@@ -42,6 +49,9 @@ class SQLiteStore:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.executescript(_SCHEMA)
+            columns = [row[1] for row in conn.execute("PRAGMA table_info(thread_links)")]
+            if "ours" not in columns:  # a store written before our own Message-IDs were marked
+                conn.execute("ALTER TABLE thread_links ADD COLUMN ours INTEGER NOT NULL DEFAULT 0")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -127,6 +137,41 @@ class SQLiteStore:
     async def link(self, message_id: str, thread_id: str) -> None:
         await self._run(lambda c: c.execute(
             "INSERT OR IGNORE INTO thread_links(message_id, thread_id) VALUES (?,?)", (message_id, thread_id)))
+
+    async def link_ours(self, message_id: str, thread_id: str) -> None:
+        """A Message-ID we sent: a mail naming it in In-Reply-To/References joins the thread."""
+        def run(conn):
+            conn.execute("INSERT OR IGNORE INTO thread_links(message_id, thread_id, ours) VALUES (?,?,1)",
+                         (message_id, thread_id))
+            conn.execute("UPDATE thread_links SET ours=1 WHERE message_id=? AND thread_id=?", (message_id, thread_id))
+        await self._run(run)
+
+    async def thread_for_ours(self, message_ids: Iterable[str]) -> Optional[str]:
+        ids = list(message_ids)
+
+        def run(conn):
+            for mid in ids:
+                row = conn.execute("SELECT thread_id FROM thread_links WHERE message_id=? AND ours=1",
+                                   (mid,)).fetchone()
+                if row:
+                    return row[0]
+            return None
+        return await self._run(run) if ids else None
+
+    # -- mails that failed
+    async def record_failure(self, key: str, error: str) -> int:
+        """Counts one more failed attempt at a mail; returns the attempts so far."""
+        def run(conn):
+            conn.execute(
+                "INSERT INTO failures(key, attempts, last_error, updated_at) VALUES (?,1,?,?) "
+                "ON CONFLICT(key) DO UPDATE SET attempts=failures.attempts+1, last_error=excluded.last_error, "
+                "updated_at=excluded.updated_at", (key, error[:300], time.time()))
+            return conn.execute("SELECT attempts FROM failures WHERE key=?", (key,)).fetchone()[0]
+        return await self._run(run)
+
+    async def failures(self, key: str) -> int:
+        row = await self._run(lambda c: c.execute("SELECT attempts FROM failures WHERE key=?", (key,)).fetchone())
+        return int(row[0]) if row else 0
 
     async def thread_for_subject(self, key: str) -> Optional[str]:
         row = await self._run(lambda c: c.execute("SELECT thread_id FROM subjects WHERE key=?", (key,)).fetchone())
@@ -244,6 +289,29 @@ class RedisStore:
 
     async def link(self, message_id: str, thread_id: str) -> None:
         await self._redis.set(self._k("link", message_id), thread_id, nx=True, ex=KEEP_S)
+
+    async def link_ours(self, message_id: str, thread_id: str) -> None:
+        await self._redis.set(self._k("link", message_id), thread_id, nx=True, ex=KEEP_S)
+        await self._redis.set(self._k("ours", message_id), thread_id, nx=True, ex=KEEP_S)
+
+    async def thread_for_ours(self, message_ids: Iterable[str]) -> Optional[str]:
+        for mid in message_ids:
+            value = await self._redis.get(self._k("ours", mid))
+            if value:
+                return self._s(value)
+        return None
+
+    async def record_failure(self, key: str, error: str) -> int:
+        name = self._k("failure", key)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(name, "attempts", 1)
+            pipe.hset(name, mapping={"last_error": error[:300], "updated_at": time.time()})
+            pipe.expire(name, KEEP_S)
+            attempts, _, _ = await pipe.execute()
+        return int(attempts)
+
+    async def failures(self, key: str) -> int:
+        return int(self._s(await self._redis.hget(self._k("failure", key), "attempts")) or 0)
 
     async def thread_for_subject(self, key: str) -> Optional[str]:
         return self._s(await self._redis.get(self._k("subject", key)))

@@ -17,6 +17,8 @@ from channels.email.settings import Settings
 logger = logging.getLogger(__name__)
 
 _FETCH_UID = re.compile(rb"UID (\d+)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+MAX_HEADER_BYTES = 64 * 1024  # the header of a mail too large to fetch whole
 
 
 class MailboxError(Exception):
@@ -73,15 +75,55 @@ class Mailbox:
                 uids += [int(x) for x in line.split() if x.isdigit()]
         return sorted(set(uids))
 
+    async def size(self, uid: int) -> Optional[int]:
+        """The mail's size as the server counts it (RFC822.SIZE), before anything is fetched."""
+        response = await self.client.uid("fetch", str(uid), "(RFC822.SIZE)")
+        if response.result != "OK":
+            raise MailboxError(f"IMAP fetch size {uid} failed: {_text(response.lines)}")
+        for line in response.lines:
+            match = _SIZE.search(bytes(line)) if isinstance(line, (bytes, bytearray)) else None
+            if match:
+                return int(match.group(1))
+        return None
+
     async def fetch(self, uid: int) -> Optional[bytes]:
         """The raw mail, without setting \\Seen (BODY.PEEK)."""
-        response = await self.client.uid("fetch", str(uid), "(BODY.PEEK[])")
+        return await self._fetch_literal(uid, "(BODY.PEEK[])")
+
+    async def fetch_header(self, uid: int) -> Optional[bytes]:
+        """At most MAX_HEADER_BYTES of the mail's header, without setting \\Seen."""
+        return await self._fetch_literal(uid, f"(BODY.PEEK[HEADER]<0.{MAX_HEADER_BYTES}>)")
+
+    async def _fetch_literal(self, uid: int, items: str) -> Optional[bytes]:
+        response = await self.client.uid("fetch", str(uid), items)
         if response.result != "OK":
             raise MailboxError(f"IMAP fetch {uid} failed: {_text(response.lines)}")
         for i, line in enumerate(response.lines):
             if isinstance(line, bytearray) and i > 0:
                 return bytes(line)
         return None
+
+    async def quarantine(self, uid: int, folder: str) -> str:
+        """Takes a mail out of the inbox: moved to `folder` (created when missing) where the
+        server can, else marked \\Seen and flagged $Quarantined. Returns what was done."""
+        try:
+            await self.client.create(folder)  # NO when it exists: fine
+            if self.client.has_capability("MOVE"):
+                response = await self.client.uid("move", str(uid), folder)
+                if response.result == "OK":
+                    return f"moved to {folder}"
+            elif self.client.has_capability("UIDPLUS"):
+                copied = await self.client.uid("copy", str(uid), folder)
+                if copied.result == "OK":
+                    await self.client.uid("store", str(uid), "+FLAGS.SILENT", r"(\Deleted)")
+                    await self.client.uid("expunge", str(uid))
+                    return f"moved to {folder}"
+        except (aioimaplib.Abort, aioimaplib.Error, asyncio.TimeoutError) as exc:
+            logger.warning("mail uid %s: not moved to %s (%s); flagged instead", uid, folder, exc)
+        response = await self.client.uid("store", str(uid), "+FLAGS.SILENT", r"(\Seen \Flagged $Quarantined)")
+        if response.result != "OK":
+            raise MailboxError(f"IMAP store on {uid} failed: {_text(response.lines)}")
+        return "flagged $Quarantined"
 
     async def mark_seen(self, uid: int) -> None:
         response = await self.client.uid("store", str(uid), "+FLAGS.SILENT", r"(\Seen)")

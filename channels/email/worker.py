@@ -6,6 +6,7 @@ then it stays unread and is tried again, so a crash of either process loses noth
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from typing import Any, Dict, Optional
 
@@ -13,8 +14,9 @@ import httpx
 
 from channels.email import store as st
 from channels.email.attachments import GatewayUnavailable, store_attachments
+from channels.email.authentication import dmarc_passed
 from channels.email.loops import why_not_answered
-from channels.email.parsing import ParsedMail, parse_mail
+from channels.email.parsing import ParsedMail, UnparseableMail, parse_headers, parse_mail
 from channels.email.settings import Settings
 from channels.email.threads import linked_ids, normalise_subject, sender_id_for, subject_key, thread_id_for
 from channels.email.transport import Mailbox, MailboxError
@@ -22,19 +24,35 @@ from channels.email.transport import Mailbox, MailboxError
 logger = logging.getLogger("channels.email.worker")
 
 
-async def resolve_thread(store: Any, mail: ParsedMail) -> str:
-    linked = linked_ids(mail.in_reply_to, mail.references)
-    thread = await store.thread_for([mail.message_id] + linked)
-    key = subject_key(mail.from_address, mail.subject) if normalise_subject(mail.subject) else None
+def oversized_reply(max_bytes: int) -> str:
+    mb = max(1, max_bytes // (1024 * 1024))
+    return (f"您好，您的来信超过{mb}MB，邮件系统无法接收处理，这封邮件的内容我们没有读取。"
+            "请把要反映的事情直接写在邮件正文里重新发送；照片等附件请压缩后分几封邮件发送，"
+            "每封不超过10MB。紧急情况请拨打110、119、120、122。")
+
+
+async def resolve_thread(store: Any, mail: ParsedMail, authserv_id: str = "") -> str:
+    """The thread of a mail. It joins an existing thread only
+    - through a Message-ID we sent (In-Reply-To/References naming one of our replies), or
+    - by From + subject when our receiving server reports dmarc=pass for the From domain;
+    otherwise it starts a thread of its own (derived from its own Message-ID). A forged From
+    therefore never lands in the victim's conversation."""
+    thread = await store.thread_for_ours(linked_ids(mail.in_reply_to, mail.references))
+    authenticated = dmarc_passed(mail.auth_results, mail.from_address, authserv_id)
+    key = subject_key(mail.from_address, mail.subject) if authenticated and normalise_subject(mail.subject) else None
     if thread is None and key:
         thread = await store.thread_for_subject(key)
     if thread is None:
-        root = mail.references[0] if mail.references else (mail.in_reply_to[0] if mail.in_reply_to else mail.message_id)
-        thread = thread_id_for(root)
+        thread = thread_id_for(mail.message_id)
     await store.link(mail.message_id, thread)
     if key:
         await store.set_subject(key, thread)
     return thread
+
+
+def failure_key(raw: bytes) -> str:
+    """A mail's identity for counting failed attempts (also when it cannot be parsed at all)."""
+    return "sha256-" + hashlib.sha256(raw).hexdigest()[:32]
 
 
 class Worker:
@@ -49,33 +67,74 @@ class Worker:
 
     # ------------------------------------------------------------ one mail
     async def handle_uid(self, mailbox: Mailbox, uid: int) -> bool:
-        """True when the mail is finished (marked \\Seen), False to try again later."""
+        """True when the mail is finished (marked \\Seen or quarantined), False to try again later."""
+        size = await mailbox.size(uid)
+        if size is not None and size > self.settings.max_mail_bytes:
+            return await self.refuse_oversized(mailbox, uid, size)
         raw = await mailbox.fetch(uid)
         if raw is None:
             return True
+        try:
+            return await self.handle_raw(mailbox, uid, raw)
+        except MailboxError:
+            raise
+        except Exception as exc:  # unparseable, or a bug: counted, and quarantined after max_attempts
+            return await self.failed(mailbox, uid, raw, exc)
+
+    async def handle_raw(self, mailbox: Mailbox, uid: int, raw: bytes) -> bool:
         mail = parse_mail(raw)
-        if len(raw) > self.settings.max_mail_bytes and mail.attachments:
+        if len(raw) > self.settings.max_mail_bytes and mail.attachments:  # the server's size was off
             mb = self.settings.max_mail_bytes // (1024 * 1024)
             mail.attachments = []
             mail.notices.append(f"这封邮件超过{mb}MB，附件没有保存；需要的话请把附件压缩后分几封邮件发送。")
+        return await self.answer(mailbox, uid, mail)
+
+    async def answer(self, mailbox: Mailbox, uid: int, mail: ParsedMail, refusal: Optional[str] = None) -> bool:
         status = await self.store.status(mail.message_id)
         if status in (st.DONE, st.IGNORED):
             await mailbox.mark_seen(uid)  # handled before a crash, or a second copy: never answered twice
             return True
         reason = why_not_answered(mail, self.settings.address)
         if reason:
-            logger.info("mail %s from %s not answered: %s", mail.message_id, mail.from_address, reason)
+            logger.info("mail %s not answered: %s", mail.message_id, reason)
             await self.store.set_status(mail.message_id, st.IGNORED, note=reason)
             await mailbox.mark_seen(uid)
             return True
-        outcome = await self.deliver(mail)
+        outcome = await self.deliver(mail, refusal)
         if outcome in ("done", "duplicate"):
             await mailbox.mark_seen(uid)
             return True
         return False
 
-    async def deliver(self, mail: ParsedMail) -> str:
-        thread = await resolve_thread(self.store, mail)
+    async def refuse_oversized(self, mailbox: Mailbox, uid: int, size: int) -> bool:
+        """A mail over max_mail_bytes is never fetched whole: its header only, and the sender gets a
+        polite Chinese reply in the thread (robots get none); the mail is marked \\Seen."""
+        logger.warning("mail uid %s has %s bytes (limit %s): refused without fetching it", uid, size,
+                       self.settings.max_mail_bytes)
+        header = await mailbox.fetch_header(uid)
+        if header is None:
+            return True
+        try:
+            mail = parse_headers(header)
+        except Exception as exc:
+            return await self.failed(mailbox, uid, header, exc)
+        mail.notices = [oversized_reply(self.settings.max_mail_bytes)]
+        return await self.answer(mailbox, uid, mail, refusal="oversized")
+
+    async def failed(self, mailbox: Mailbox, uid: int, raw: bytes, exc: Exception) -> bool:
+        key = failure_key(raw)
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+        attempts = await self.store.record_failure(key, reason)
+        if attempts < self.settings.max_attempts:
+            logger.warning("mail uid %s (%s) failed, attempt %s of %s: %s; tried again later", uid, key, attempts,
+                           self.settings.max_attempts, reason)
+            return False
+        where = await mailbox.quarantine(uid, self.settings.quarantine_folder)
+        logger.error("mail uid %s (%s) quarantined (%s) after %s failed attempts: %s", uid, key, where, attempts, reason)
+        return True
+
+    async def deliver(self, mail: ParsedMail, refusal: Optional[str] = None) -> str:
+        thread = await resolve_thread(self.store, mail, self.settings.authserv_id)
         sender_id = sender_id_for(thread)
         try:
             stored = await store_attachments(self.settings, self.store, self.http, mail.message_id, sender_id,
@@ -97,6 +156,8 @@ class Worker:
             "kept_attachments": stored.kept,
             "notices": mail.notices + stored.notices,
         }
+        if refusal:
+            payload["refusal"] = refusal
         try:
             response = await self.http.post(
                 f"{self.settings.rasa_url}/webhooks/email/receive", json=payload,
@@ -112,7 +173,8 @@ class Worker:
         if response.status_code == 200 and status in ("done", "duplicate"):
             logger.info("mail %s (%s) handled: %s", mail.message_id, sender_id, status)
             return status
-        logger.warning("mail %s: Rasa answered %s %s; tried again later", mail.message_id, response.status_code, body)
+        logger.warning("mail %s: Rasa answered %s %s; tried again later", mail.message_id, response.status_code,
+                       body.get("status") if isinstance(body, dict) else "")
         return "retry"
 
     # ------------------------------------------------------------ the loop
@@ -137,8 +199,8 @@ class Worker:
                 finished = await self.handle_uid(mailbox, uid)
             except MailboxError:
                 raise
-            except Exception:
-                logger.exception("mail uid %s: unexpected failure; tried again later", uid)
+            except Exception as exc:  # before the mail was fetched (its size): the connection is suspect
+                logger.warning("mail uid %s: unexpected failure (%s); tried again later", uid, type(exc).__name__)
                 finished = False
             left = left or not finished
         return left

@@ -79,10 +79,14 @@ class WeChatEndpoint:
             return Answer(413, "body too large")
         try:
             fields, encrypted = decode_request(self.settings, query, body)
+            inbound = to_inbound(fields)
             # authentic and fresh: now the nonce, once (a replay within the window is refused)
             if not await self.nonces.claim(int(query["timestamp"]), query["nonce"]):
+                if encrypted and await self.stores.reply_for(inbound.key) is None:
+                    # the body is authentic: should this be WeChat retrying with the same nonce while the
+                    # first delivery is still in progress, that answer goes as a customer-service message
+                    await self.stores.mark_late(inbound.key)
                 raise RequestRejected(409, "replayed request: this timestamp and nonce were used before")
-            inbound = to_inbound(fields)
         except RequestRejected as exc:
             self.stats["rejected"] += 1
             logger.info("WeChat request rejected: %s %s", exc.status, exc.reason)

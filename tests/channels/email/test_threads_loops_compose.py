@@ -44,26 +44,81 @@ def test_linked_ids_nearest_first():
     assert linked_ids(["<c>"], ["<a>", "<b>", "<c>"]) == ["<c>", "<b>", "<a>"]
 
 
-async def test_thread_by_references_and_by_subject(tmp_path):
+AUTHSERV = "mx.hotline.test"
+DMARC_PASS = f"{AUTHSERV}; spf=pass smtp.mailfrom=citizen.test; dkim=pass header.d=citizen.test; " \
+             "dmarc=pass (p=reject dis=none) header.from=citizen.test"
+
+
+async def test_thread_by_our_message_ids_and_by_authenticated_subject(tmp_path):
     store = SQLiteStore(str(tmp_path / "s.db"))
-    first = parsed()
-    thread = await resolve_thread(store, first)
+    first = parsed(Authentication_Results=DMARC_PASS)
+    thread = await resolve_thread(store, first, AUTHSERV)
     assert thread == thread_id_for("<m1@citizen.test>")
     assert sender_id_for(thread).startswith("email-t")
-    await store.link("<our-reply@hotline.test>", thread)
-    # the citizen answers our reply: In-Reply-To names it
+    await store.link_ours("<our-reply@hotline.test>", thread)
+    # the citizen answers our reply: In-Reply-To names it (no authentication needed: it knows our id)
     answer = parsed(Message_ID="<m2@citizen.test>", Subject="Re: 投诉噪音", In_Reply_To="<our-reply@hotline.test>",
                     References="<m1@citizen.test> <our-reply@hotline.test>")
-    assert await resolve_thread(store, answer) == thread
-    # a client that drops the headers: same sender, same subject after normalising
-    bare = parsed(Message_ID="<m3@citizen.test>", Subject="回复：投诉噪音")
-    assert await resolve_thread(store, bare) == thread
+    assert await resolve_thread(store, answer, AUTHSERV) == thread
+    # naming only the citizen's own Message-ID (which others may know) joins nothing
+    guess = parsed(Message_ID="<m6@citizen.test>", Subject="Re: 投诉噪音", In_Reply_To="<m1@citizen.test>",
+                   References="<m1@citizen.test>")
+    assert await resolve_thread(store, guess, AUTHSERV) == thread_id_for("<m6@citizen.test>")
+    # a client that drops the headers: same sender, same subject, and our server saw DMARC pass
+    bare = parsed(Message_ID="<m3@citizen.test>", Subject="回复：投诉噪音", Authentication_Results=DMARC_PASS)
+    assert await resolve_thread(store, bare, AUTHSERV) == thread
+    # the same without DMARC pass (a forged From), or with a pass claimed by another server: a thread of its own
+    forged = parsed(Message_ID="<m7@evil.test>", Subject="回复：投诉噪音")
+    assert await resolve_thread(store, forged, AUTHSERV) == thread_id_for("<m7@evil.test>")
+    claimed = parsed(Message_ID="<m8@evil.test>", Subject="回复：投诉噪音",
+                     Authentication_Results=DMARC_PASS.replace(AUTHSERV, "mx.evil.test"))
+    assert await resolve_thread(store, claimed, AUTHSERV) != thread
+    # the forged mail's thread never became the subject's thread
+    assert await resolve_thread(store, parsed(Message_ID="<m9@citizen.test>", Subject="投诉噪音",
+                                              Authentication_Results=DMARC_PASS), AUTHSERV) == thread
+    # without EMAIL_AUTHSERV_ID nothing joins by subject
+    assert await resolve_thread(store, parsed(Message_ID="<m10@citizen.test>", Authentication_Results=DMARC_PASS)) \
+        == thread_id_for("<m10@citizen.test>")
     # another sender with the same subject is another conversation
-    other = parsed(Message_ID="<m4@x.test>", From="li@citizen.test", Subject="Re: 投诉噪音")
-    assert await resolve_thread(store, other) != thread
+    other = parsed(Message_ID="<m4@x.test>", From="li@citizen.test", Subject="Re: 投诉噪音",
+                   Authentication_Results=DMARC_PASS)
+    assert await resolve_thread(store, other, AUTHSERV) != thread
     # a new subject is a new thread
-    new = parsed(Message_ID="<m5@citizen.test>", Subject="路灯坏了")
-    assert await resolve_thread(store, new) != thread
+    new = parsed(Message_ID="<m5@citizen.test>", Subject="路灯坏了", Authentication_Results=DMARC_PASS)
+    assert await resolve_thread(store, new, AUTHSERV) != thread
+
+
+@pytest.mark.parametrize("results, passed", [
+    ([DMARC_PASS], True),
+    ([DMARC_PASS.replace(AUTHSERV, "MX.Hotline.Test")], True),
+    ([DMARC_PASS.replace("dmarc=pass", "dmarc=fail")], False),
+    ([f"{AUTHSERV}; dmarc=none header.from=citizen.test"], False),
+    ([DMARC_PASS.replace("header.from=citizen.test", "header.from=evil.test")], False),
+    ([f"{AUTHSERV}; dmarc=fail header.from=citizen.test", DMARC_PASS], False),  # a forged pass below ours
+    ([DMARC_PASS.replace(AUTHSERV, "mx.evil.test")], False),
+    ([f"{AUTHSERV}; spf=pass smtp.mailfrom=citizen.test"], False),  # no DMARC verdict
+    ([], False),
+])
+def test_dmarc_pass_of_our_own_server_only(results, passed):
+    from channels.email.authentication import dmarc_passed
+
+    assert dmarc_passed(results, "wang@citizen.test", AUTHSERV) is passed
+
+
+def test_nested_mime_is_refused_without_recursion_error():
+    from channels.email.parsing import UnparseableMail
+
+    def nested(depth: int) -> bytes:
+        head = b"From: a@citizen.test\r\nTo: hotline@hotline.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        opening = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+                           for i in range(depth))
+        closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+        return head + opening + b"Content-Type: text/plain\r\n\r\nhello\r\n" + closing
+
+    assert parse_mail(nested(5)).text == "hello"
+    for depth in (31, 2000):
+        with pytest.raises(UnparseableMail):
+            parse_mail(nested(depth))
 
 
 # ---------------------------------------------------------------- loop protection
