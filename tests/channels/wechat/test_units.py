@@ -33,6 +33,9 @@ def test_settings_from_env_and_overrides():
     assert s.enabled and s.can_send and s.can_decrypt
     assert s.api_base_url == "http://127.0.0.1:9/cgi-bin/"
     assert s.reply_budget_s == 4.0 and s.redis_prefix == "city:wechat"
+    assert s.timestamp_window_s == 300 and s.requires_encryption
+    assert Settings.from_env({"WECHAT_TOKEN": "t", "WECHAT_TIMESTAMP_WINDOW_S": "120"}).timestamp_window_s == 120
+    assert not Settings.from_env({"WECHAT_TOKEN": "t"}).requires_encryption  # plaintext mode
     s2 = s.with_overrides({"reply_budget_s": "1.5", "app_secret": "ignored"})
     assert s2.reply_budget_s == 1.5 and s2.app_secret == "s"
 
