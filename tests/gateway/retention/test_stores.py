@@ -272,3 +272,35 @@ def test_prune_command_prints_each_kind_and_what_it_pruned(tmp_path: Path):
                  "WeChat undelivered messages", "file modes of var/ and .env"):
         assert any(line.startswith(kind) for line in lines), (kind, done.stdout)
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # a dry run creates no database
+
+
+def test_loop_prunes_at_start_and_stops_on_sigterm(tmp_path: Path):
+    """The Procfile's `retention:` process: one prune at start, then it waits for the next day."""
+    import signal
+
+    (tmp_path / "var").mkdir(mode=0o755)
+    (tmp_path / "var").chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gw.db'}",
+           "EVENTS_DB_URL": "off", "KB_GAPS_DB": str(tmp_path / "gaps.sqlite3"),
+           "EMAIL_STORE_PATH": str(tmp_path / "email.sqlite3"), "RETENTION_VAR_DIR": str(tmp_path / "var"),
+           "RETENTION_ENV_FILE": str(tmp_path / ".env"), "REDIS_URL": "", "RETENTION_INTERVAL_HOURS": "24"}
+    process = subprocess.Popen([sys.executable, "-m", "gateway.retention", "loop"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        import queue
+        import threading
+
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+        first = lines.get(timeout=120)
+        assert first.startswith("retention prune at "), first
+        while not (line := lines.get(timeout=60)).startswith("file modes of var/ and .env"):
+            pass
+        assert " 1 " in line, line
+        assert _mode(tmp_path / "var") == 0o700
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
