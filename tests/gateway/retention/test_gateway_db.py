@@ -73,7 +73,7 @@ def _close(app, order_no: str, at: dt.datetime) -> None:
 
 
 def test_closed_order_is_masked_after_its_period_and_still_counted(
-        app, client, order_payload, retention_settings, tmp_path):
+        app, client, staff_client, order_payload, retention_settings, tmp_path):
     done = _order(client, order_payload, sender_id="wx-oQ3k9a", contact_name=NAME, contact_phone=PHONE,
                   address=ADDRESS, description=DESCRIPTION, conversation_id="wx-oQ3k9a", key="form-1")
     still_open = _order(client, order_payload, sender_id="wx-oZ7m2b", contact_name="赵建国", contact_phone="13809143322",
@@ -139,8 +139,11 @@ def test_closed_order_is_masked_after_its_period_and_still_counted(
             session.commit()
         session.rollback()
 
-    # the reports count exactly what they counted before
+    # the reports count exactly what they counted before, and the masked order still reads
     assert report() == before
+    shown = staff_client.get(f"/api/v1/orders/{done['order_no']}")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["status"] == "completed" and PHONE not in shown.text and NAME not in shown.text
     # a second prune finds nothing left to mask
     again = _by_kind(run(policy, retention_settings, _console(tmp_path),
                          now=closed_at + dt.timedelta(days=367), dry_run=False))
