@@ -23,7 +23,7 @@ from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_value
 from bot.screening.gate import SUSPECTED
 from bot.screening.names import is_name_word, parse_name_answer
-from bot.screening.times import parse_time
+from bot.screening.times import parse_time, specific_time
 from bot.screening.districts import district_mention, find_town
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
 
@@ -203,6 +203,9 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"description": None}
         told = f.told_with_opening(tracker.get_slot("opening_matter"), text)[: f.MAX_DESCRIPTION_CHARS]
         result: Dict[Text, Any] = {"description": told, **_details_in_passing(tracker, text, phone=True)}
+        when = specific_time(text) if not tracker.get_slot("occurred_at") else None
+        if when is not None:
+            result["occurred_at"] = when.words  # "前天晚上十点多村里变压器跳闸…": not asked again
         if tracker.get_slot("order_type") == "投诉":
             result["own_rights"] = f.looks_like_own_rights(text)
         return result

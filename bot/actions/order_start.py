@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import order_fields as f
 from bot.screening.names import signed_name
+from bot.screening.times import specific_time
 from bot.screening.order_type_words import named_order_type
 from bot.actions.tracker_utils import first_entity, latest_intent, latest_text, reset_order_events
 
@@ -58,6 +59,8 @@ class ActionStartOrder(Action):
             value = first_entity(tracker, entity)
             if entity == "person_name" and not (SELF_NAMED.search(text) or signed_name(text) == value):
                 continue  # "表扬王大夫": a name in the matter is not the contact person
+            if entity == "time" and keep.get("order_type") in f.NEEDS_TIME and specific_time(text) is None:
+                continue  # "晚上偷偷挖沙" says not when: the form asks
             if value:
                 keep[slot] = value
         keep["form_run_id"] = uuid.uuid4().hex

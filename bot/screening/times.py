@@ -41,7 +41,7 @@ from bot.screening.lexical import PLACE_TAGS, Analysis, analysis
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TimeMention", "parse_time", "find_times"]
+__all__ = ["TimeMention", "parse_time", "find_times", "specific_time"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,19 @@ _EXTRA: Tuple[Tuple[str, str, Optional[Tuple[int, int]]], ...] = (
     (r"一直以来|一直|长期|经常|总是|老是|天天|好久|很久|好长时间|多年|好多年|好几年|好几个月|好几天", "vague", None),
 )
 _EXTRA_RE = [(re.compile(p), kind, days) for p, kind, days in _EXTRA]
+# whole months jionlp raises on (上个月, 这个月, 上上个月): months back from this one
+_MONTH_WORDS = re.compile(r"(上上个?月|上一个月|上个?月|前个月|这个月|本月|当月)(?![0-9一二三四五六七八九十两]+[号日]|初|底|末|中旬|上旬|下旬)")
+_MONTHS_BACK = {"上上个月": 2, "上上月": 2, "上一个月": 1, "上个月": 1, "上月": 1, "前个月": 1, "这个月": 0, "本月": 0, "当月": 0}
+
+# not when something happened: money (一分都不退), an age (今年七十了), a promise
+# (说好三天内上门), how long something is overdue (过期一个礼拜)
+_MONEY_AFTER = re.compile(r"^(?:钱|都|也|不|没)")
+_AGE_AFTER = re.compile(r"^(?:都|已经|就|才)?(?:[0-9]{1,3}|[一二三四五六七八九十百]{1,4})(?:多|来)?(?:岁|了|咧|啦)")
+_OVERDUE_BEFORE = re.compile(r"(?:过期|超期|超时|逾期|晚了|迟了|延误|延期)$")
+_PROMISE_BEFORE = re.compile(r"(?:说好|说是|说|承诺|保证|答应|约好|约定|要求|规定|应该|必须|得在)(?:的)?$")
+_TIME_OF_DAY_ONLY = re.compile(r"^(?:每天|天天)?(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|白天|晚间|黑夜|后半夜)$")
+_DAY_PART = re.compile(r"[天日号周星期礼拜月年昨今前后刚这上下]|[0-9]{1,2}[./-][0-9]{1,2}")
+_YEAR_ONLY = re.compile(r"^(?:今年|去年|前年|今年以来)$")
 
 _BUILDING_AFTER = re.compile(r"^(?:号)?(?:楼|栋|幢|单元|室|院|门|铺|房|层|车位|床|窗口|柜台|线|车|口|路|街|村|组|巷|厂)")
 _PLACE_BEFORE = re.compile(r"(?:路|街|巷|道|村|组|楼|栋|幢|院|区|第|号)$")
@@ -167,6 +180,12 @@ def _vetoed(an: Analysis, start: int, end: int, words: str, detail: Dict[str, An
         return True  # 三点五公里
     if _IDIOM_AFTER.match(after):
         return True  # 三天两头, 一天到晚
+    if words in ("一分", "一秒") and _MONEY_AFTER.match(after):
+        return True  # 一分都不退, 一分钱
+    if words == "今年" and _AGE_AFTER.match(text[end:end + 6]):
+        return True  # 今年七十了, 今年82岁
+    if detail.get("type") == "time_delta" and _OVERDUE_BEFORE.search(text[max(0, start - 3):start]):
+        return True  # 过期一个礼拜
     value = detail.get("time")
     return detail.get("type") == "time_delta" and isinstance(value, dict) and "workday" in value  # 三个工作日
 
@@ -208,8 +227,18 @@ def _jionlp_mentions(an: Analysis, now: datetime) -> List[Tuple[int, int, Option
     return out
 
 
+def _month_span(now: datetime, back: int) -> str:
+    year, month = now.year, now.month - back
+    while month < 1:
+        year, month = year - 1, month + 12
+    first = datetime(year, month, 1)
+    last = (datetime(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)) if back else now
+    return f"{first:%Y-%m-%d}/{last:%Y-%m-%d}"
+
+
 def _extra_mentions(an: Analysis, now: datetime) -> List[Tuple[int, int, Optional[str], str, bool]]:
-    out = []
+    out = [(m.start(), m.end(), _month_span(now, _MONTHS_BACK[m.group(1)]), "span", False)
+           for m in _MONTH_WORDS.finditer(an.cleaned)]
     for pattern, kind, days in _EXTRA_RE:
         for m in pattern.finditer(an.cleaned):
             normalized = None
@@ -232,6 +261,12 @@ def find_times(text: str, now: Optional[datetime] = None) -> List[TimeMention]:
     for start, end, normalized, kind, future in candidates:
         if start < last_end:
             continue
+        while start < end and not an.cleaned[start].isalnum():
+            start += 1  # jionlp's offsets may take in the comma before (，从去年11月开始)
+        while end > start and not an.cleaned[end - 1].isalnum():
+            end -= 1
+        if start >= end:
+            continue
         s, e = an.original_span(start, end)
         found.append(TimeMention(an.cleaned[start:end], s, e, normalized, kind, future))
         last_end = end
@@ -249,7 +284,38 @@ def parse_time(text: str, now: Optional[datetime] = None) -> Optional[TimeMentio
     True
     """
     found = find_times(text, now)
-    for mention in found:
-        if mention.words not in _WEAK:
-            return mention
-    return found[0] if found else None
+    if not found:
+        return None
+    best = max(found, key=lambda m: _specificity(text, m))  # max keeps the first of equals
+    return best
+
+
+def specific_time(text: str, now: Optional[datetime] = None) -> Optional[TimeMention]:
+    """The best time mention when it says when (a day, a month, a span, how long or how
+    often), not only a time of day or a year (晚上, 今年): None otherwise.
+
+    >>> specific_time("晚上偷偷挖沙") is None
+    True
+    """
+    mention = parse_time(text, now)
+    return mention if mention is not None and _specificity(text, mention) >= 2 else None
+
+
+def _specificity(text: str, mention: TimeMention) -> int:
+    """How well a mention says when the matter happened: a day or a month (前天, 上周二下午,
+    去年11月) 4, a span since (这两天, 从今年3月开始) 3, how long (三天, 半个月) and how often
+    (每天晚上) 2, a time of day or a year alone (晚上, 今年) 1, a promise or a future time
+    (说好三天内), a vague or weak word (最近, 现在) 0."""
+    words = mention.words
+    before = text[max(0, mention.start - 4):mention.start]
+    if mention.in_future or words in _WEAK or mention.kind == "vague":
+        return 0
+    if _PROMISE_BEFORE.search(before) or re.search(r"(?:内|之内|以内)$", words):
+        return 0
+    if _TIME_OF_DAY_ONLY.match(words) or _YEAR_ONLY.match(words) or not _DAY_PART.search(words):
+        return 1  # 晚上, 今年, 凌晨两三点: no day in it
+    if mention.kind in ("duration", "period"):
+        return 2
+    if mention.kind == "span":
+        return 3
+    return 4

@@ -109,3 +109,33 @@ def test_jionlp_parse_failures_stay_quiet(caplog, capsys):
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "WARNING")]
     captured = capsys.readouterr()
     assert captured.out == "" and "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        # the most specific mention says when it happened, not the first one
+        ("你好，我叫贺翠兰，今年七十了，前天下大雨，屋后面的排水沟被堵死了", "前天"),  # 今年七十了 is an age
+        ("今年3月开始一直放炮开山，最近一次是上周二下午，震得后墙裂了", "上周二下午"),
+        ("我爸今年82了，从去年11月开始连着三个月都没到账", "从去年11月开始"),
+        ("晚上黑的啥也看不见，昨天晚上有个老人差点掉进去", "昨天晚上"),
+        ("说好三天内上门安装，现在都半个月了没人来", "半个月"),  # 三天内 was a promise
+        ("小区旁边的KTV每天晚上营业到凌晨两三点", "每天晚上"),
+        # whole months jionlp cannot parse
+        ("上个月我们小区车棚里着过一次火", "上个月"),
+        ("上上个月交的物业费", "上上个月"),
+    ],
+)
+def test_the_most_specific_time_wins(text, words):
+    assert parse_time(text, now=NOW).words == words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "报名交了3800块钱，去退钱他们一分都不退",  # money
+        "回家发现牛奶已经过期一个礼拜了",  # how long it is overdue
+    ],
+)
+def test_amounts_and_overdue_spans_are_no_times(text):
+    assert parse_time(text, now=NOW) is None
