@@ -378,9 +378,10 @@ def summary_lines(order_type: str, slots: Mapping[str, Any]) -> List[str]:
         lines.append(f"【时间】{clean(slots['occurred_at'])}")
     if slots.get("anonymous") is True:
         lines.append("【匿名】是（不向承办单位提供您的姓名和电话）")
+        if slots.get("contact_phone"):
+            use = "仅用于热线回复您" if slots.get("reply_required") is True else "仅热线可见，不提供给承办单位"
+            lines.append(f"【电话】{clean(slots.get('contact_phone'))}（{use}）")
         if order_type in ASKS_REPLY:
-            if slots.get("reply_required") is True and slots.get("contact_phone"):
-                lines.append(f"【电话】{clean(slots.get('contact_phone'))}（仅用于热线回复您）")
             lines.append(f"【需要回复】{_yes_no(slots.get('reply_required') is True)}")
     else:
         lines.append(f"【联系人】{clean(slots.get('contact_name'))}")
@@ -450,9 +451,10 @@ def order_payload(
         "occurred_at": clean(slots.get("occurred_at"))[:100] or None,
         "contact_name": None if anonymous or slots.get("contact_name") == NAME_NOT_GIVEN
         else (clean(slots.get("contact_name"))[:50] or None),
-        # an anonymous citizen's number reaches the gateway only for the hotline's reply;
-        # units never see it (gateway/services/privacy.py)
-        "contact_phone": (clean(slots.get("contact_phone")) or None) if (not anonymous or reply_required) else None,
+        # an anonymous citizen's number (asked for the hotline's reply, or volunteered:
+        # "请为我保密。电话134…") is kept for the hotline; units never see it
+        # (gateway/services/privacy.py)
+        "contact_phone": clean(slots.get("contact_phone")) or None,
         "anonymous": anonymous,
         "reply_required": reply_required,
         "conversation_id": conversation_id,

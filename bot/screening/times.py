@@ -76,6 +76,7 @@ _AGE_AFTER = re.compile(r"^(?:都|已经|就|才)?(?:[0-9]{1,3}|[一二三四五
 _OVERDUE_BEFORE = re.compile(r"(?:过期|超期|超时|逾期|晚了|迟了|延误|延期)$")
 _PROMISE_BEFORE = re.compile(r"(?:说好|说是|说|承诺|保证|答应|约好|约定|要求|规定|应该|必须|得在)(?:的)?$")
 _TIME_OF_DAY_ONLY = re.compile(r"^(?:每天|天天)?(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|白天|晚间|黑夜|后半夜)$")
+_DAILY_AFTER_WEEK = re.compile(r"(星期|礼拜)天天")
 _DAY_PART = re.compile(r"[天日号周星期礼拜月年昨今前后刚这上下]|[0-9]{1,2}[./-][0-9]{1,2}")
 _YEAR_ONLY = re.compile(r"^(?:今年|去年|前年|今年以来)$")
 
@@ -205,7 +206,9 @@ def _jionlp_mentions(an: Analysis, now: datetime) -> List[Tuple[int, int, Option
     if module is None or not an.cleaned:
         return []
     try:
-        found = module.ner.extract_time(an.cleaned, time_base=now.timestamp(), with_parsing=True)
+        # "这个星期天天晚上" is 这个星期 + 天天, not Sunday: same length, so the offsets hold
+        found = module.ner.extract_time(_DAILY_AFTER_WEEK.sub(r"\1每天", an.cleaned), time_base=now.timestamp(),
+                                        with_parsing=True)
     except Exception:  # pragma: no cover - a parser error must never break a conversation
         logger.debug("jionlp could not parse times in %r", an.cleaned[:80], exc_info=True)
         return []

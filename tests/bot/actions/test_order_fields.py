@@ -100,7 +100,9 @@ def test_summary_and_payload():
     assert anon["contact_name"] is None and anon["contact_phone"] == "13912345678" and anon["reply_required"] is True
     silent = f.order_payload("举报", {**slots, "anonymous": True, "reply_required": False}, sender_id="s1",
                              channel="rest", conversation_id="s1")
-    assert silent["contact_name"] is None and silent["contact_phone"] is None and silent["reply_required"] is False
+    # a number the citizen gave stays with the hotline (units never see it), no reply all the same
+    assert silent["contact_name"] is None and silent["contact_phone"] == "13912345678" and silent["reply_required"] is False
+    assert "不提供给承办单位" in f.summary_text("举报", {**slots, "anonymous": True, "reply_required": False})
     citywide = f.order_payload("意见建议", {**slots, "district": f.CITYWIDE}, sender_id="s", channel="rest", conversation_id="s")
     assert citywide["district"] is None
     assert f.order_payload("咨询", slots, sender_id="s", channel="rest", conversation_id="s")["reply_required"] is True

@@ -124,6 +124,7 @@ def test_jionlp_parse_failures_stay_quiet(caplog, capsys):
         # whole months jionlp cannot parse
         ("上个月我们小区车棚里着过一次火", "上个月"),
         ("上上个月交的物业费", "上上个月"),
+        ("这个星期天天晚上都有中学生进去上网", "这个星期天天"),  # not Sunday
     ],
 )
 def test_the_most_specific_time_wins(text, words):
