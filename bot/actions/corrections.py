@@ -146,6 +146,11 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
     if not _CUE.search(text) and not _NOT_A_BUT_B.search(text) and not _B_NOT_A.search(text):
         return result if result else None
 
+    respelled = _name_respelled(text, slots.get("contact_name"))
+    if respelled:
+        result.values["contact_name"] = respelled  # "打错字了，是付永强，付钱的付，不是师傅的傅"
+        return result
+
     named = [slot for slot in f.fields_named(text) if slot in _FIELD_LABEL]
     # "不是A是B" where A is in one of the collected details: B takes its place there
     for rx, old_group, new_group in ((_NOT_A_BUT_B, 1, 2), (_B_NOT_A, 2, 1)):
@@ -192,6 +197,24 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
     if requested_slot != "order_confirmed":
         result.values = {slot: value for slot, value in result.values.items() if slots.get(slot) is not None}
     return result if result else None
+
+
+_CLAUSE = re.compile(r"[，。！？,.!?；;\s]+")
+_IS_PREFIX = re.compile(r"^(?:应该|其实|我)?(?:是|叫|姓名是|名字是)")
+
+
+def _name_respelled(text: str, current: Any) -> Optional[str]:
+    """A full name said to correct the one given, written with one character different
+    (傅永强 → 付永强, 王有富 → 王有福): that name, else None."""
+    if not isinstance(current, str) or not 2 <= len(current) <= 4:
+        return None
+    for clause in _CLAUSE.split(text):
+        candidate = _IS_PREFIX.sub("", clause)
+        if len(candidate) != len(current) or candidate == current or not re.fullmatch(r"[\u4e00-\u9fff]+", candidate):
+            continue
+        if sum(a != b for a, b in zip(candidate, current)) == 1 and parse_name_answer(candidate):
+            return candidate
+    return None
 
 
 def named_type(fragment: str) -> bool:

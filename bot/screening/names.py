@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from bot.screening.lexical import Token, tokens
+from bot.screening.lexical import PLACE_TAGS, Token, tokens
 
 __all__ = ["NameMention", "SURNAMES", "COMPOUND_SURNAMES", "find_self_name", "self_name_mention", "parse_name_answer"]
 
@@ -128,7 +128,9 @@ def _is_signature(toks: Sequence[Token], i: int) -> bool:
     if any(word.endswith(title) for title in _ADDRESS) or re.search(r"[医生夫师长任官警]$", word):
         return False
     prev = toks[i - 1].word if i else ""
-    if not (i and (toks[i - 1].tag == "w" or prev in _SIGNATURE_BEFORE or (prev == "了" and i >= 2 and toks[i - 2].word in ("麻烦", "辛苦")))):
+    after_place = i >= 2 and toks[i - 1].tag in PLACE_TAGS and toks[i - 2].tag == "w"  # "商州区 黄志刚"
+    if not (i and (toks[i - 1].tag == "w" or prev in _SIGNATURE_BEFORE or after_place
+                   or (prev == "了" and i >= 2 and toks[i - 2].word in ("麻烦", "辛苦")))):
         return False
     for tok in toks[i + 1:]:
         if tok.tag in ("w", "TIME") or tok.word in _SIGNATURE_AFTER_WORDS:
@@ -168,6 +170,19 @@ def _strength(toks: Sequence[Token], i: int) -> int:
     return 0
 
 
+_OTHER_PERSON = frozenset({"她", "他", "它", "对方", "人家", "那人", "这人", "那个人", "师傅", "大姐", "大哥", "老板", "司机", "医生", "老师"})
+
+
+def _other_person_before(toks: Sequence[Token], i: int) -> bool:
+    """Whether someone other than the writer is the subject right before token ``i`` (她姓李)."""
+    j = i - 1
+    while j >= 0 and toks[j].tag != "w" and i - j <= 3:
+        if toks[j].word in _OTHER_PERSON:
+            return True
+        j -= 1
+    return False
+
+
 def _stated_surname(toks: Sequence[Token]) -> Optional[NameMention]:
     """姓王 / 免贵姓李 / 我姓高 said about oneself → (surname, its span)."""
     for i, tok in enumerate(toks):
@@ -182,6 +197,8 @@ def _stated_surname(toks: Sequence[Token]) -> Optional[NameMention]:
             continue
         if surname not in SURNAMES and surname not in COMPOUND_SURNAMES:
             continue
+        if _other_person_before(toks, i):
+            continue  # 我只知道她姓李: someone else's surname
         if i == 0 or _self_in_sentence(toks, i) or _clause_start(toks, i) == i:
             return NameMention(surname, start, start + len(surname))
     return None
@@ -245,6 +262,9 @@ def find_self_name(text: str) -> Optional[str]:
     return mention.name if mention else None
 
 
+_HAN_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
+
+
 def parse_name_answer(text: str) -> Optional[str]:
     """A name or form of address given in answer to 「怎么称呼您」, else None.
 
@@ -264,10 +284,12 @@ def parse_name_answer(text: str) -> Optional[str]:
         return found
     toks = tokens(text)
     people = [t.word for t in toks if t.tag == "PER" and _is_name(t.word)]
+    bare = _FILLERS.sub("", re.sub(r"[\s，。！？、,.!?~～…：:；;“”\"'（）()]+", "", text))
     if people:
         name = max(people, key=len)
+        if len(bare) == 3 and len(name) == 2 and bare.startswith(name) and _HAN_ONLY.match(bare) and bare[-1] not in "吧啊呀的了哈呢嘛哦好":
+            return bare  # 马长有 that LAC cuts into 马长 + 有
         return name + SURNAME_ONLY_SUFFIX if len(name) == len(_surname_of(name) or "") else name
-    bare = _FILLERS.sub("", re.sub(r"[\s，。！？、,.!?~～…：:；;“”\"'（）()]+", "", text))
     if bare in SURNAMES or bare in COMPOUND_SURNAMES:
         return bare + SURNAME_ONLY_SUFFIX
     content = [t for t in toks if t.tag != "w"]

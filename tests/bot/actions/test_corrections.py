@@ -63,3 +63,9 @@ def test_contact_person_changed_to_a_relative():
 def test_more_precise_address():
     c = read_correction("地址再具体点，是东门进去左手边的台阶那儿", S5, "order_confirmed")
     assert c is not None and "台阶" in c.values.get("address", "")
+
+
+def test_a_name_respelled_by_one_character_replaces_the_name():
+    slots = {"contact_name": "傅永强", "order_type": "投诉"}
+    correction = read_correction("哦打错字了，是付永强，付钱的付，不是师傅的傅", slots, "contact_phone")
+    assert correction.values == {"contact_name": "付永强"}

@@ -114,3 +114,17 @@ def test_signed_name(text, expected):
     assert signed_name(text) == expected
     if expected:
         assert find_self_name(text) == expected
+
+
+def test_a_three_character_name_lac_cuts_short_is_taken_whole():
+    assert parse_name_answer("马长有") == "马长有"
+    assert parse_name_answer("李红吧") == "李红"
+
+
+def test_someone_elses_surname_is_not_the_writers():
+    assert find_self_name("环卫大姐捡到后原物奉还，我只知道她姓李，大概五十多岁") is None
+
+
+def test_a_signature_after_the_place_on_its_line():
+    letter = _LETTER + "希望环卫部门能表扬一下这位大姐。\n商州区 黄志刚\n电话 13891408865"
+    assert find_self_name(letter) == "黄志刚"
