@@ -1,6 +1,8 @@
 # Two commands: `make run` starts the whole product, `make test` runs the whole suite.
 SHELL := /bin/bash
 export PYTHONPATH := $(CURDIR)
+# no Rasa usage data leaves the machine (training, runs, tests)
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup train run test bench lock clean help
 

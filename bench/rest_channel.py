@@ -11,7 +11,6 @@ import asyncio
 import secrets
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -50,10 +49,10 @@ def rss_mb(pid: int) -> float:
 
 
 async def conversation(client: httpx.AsyncClient, url: str, turns: int, latencies: list) -> None:
-    sender = f"bench-{uuid.uuid4().hex[:12]}"
+    sender = processes.rest_sender("bench")
     for text in SCRIPT[:turns]:
         start = time.perf_counter()
-        response = await client.post(url, json={"sender": sender, "message": text})
+        response = await client.post(url, json={"sender": sender, "message": text}, headers=processes.rest_headers())
         response.raise_for_status()
         latencies.append((time.perf_counter() - start) * 1000)
 

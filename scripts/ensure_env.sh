@@ -7,7 +7,9 @@ umask 077
 touch .env
 chmod 600 .env
 mkdir -p var && chmod 700 var
-for var in RASA_API_TOKEN GATEWAY_API_TOKEN; do
+# REST_CHANNEL_TOKEN: the trusted REST channel; ACTION_SERVER_TOKEN: Rasa → action server;
+# WEBCHAT_SENDER_SECRET: web chat sender ids are HMAC(secret, session id) (docs/security.md)
+for var in RASA_API_TOKEN GATEWAY_API_TOKEN REST_CHANNEL_TOKEN ACTION_SERVER_TOKEN WEBCHAT_SENDER_SECRET; do
   if ! grep -q "^$var=" .env; then
     echo "$var=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .env
     echo "generated $var in .env"

@@ -32,11 +32,13 @@ psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1 || \
   echo "warning: cannot connect to PostgreSQL as postgres@127.0.0.1 without a password; set TEST_DATABASE_URL" >&2
 
 # Programs the tests start themselves: headless Chromium (web widget, agent console) and
-# Postfix + Dovecot (email channel). Installed once from Debian's packages; never started here.
+# Postfix + Dovecot (email channel), nginx (the reverse proxy). Installed once from Debian's packages; never started here.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd dovecot-lmtpd)
+# nginx, the reverse proxy of deploy/ (the public-surface tests start their own on loopback)
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
 # a CJK font, so browser screenshots show Chinese instead of empty boxes
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
@@ -48,3 +50,4 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
 echo "postfix + dovecot: $(/usr/sbin/dovecot --version 2>/dev/null | cut -d' ' -f1)"
+echo "nginx: $(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)"

@@ -2,6 +2,9 @@
 
 Environment:
   ACTION_SERVER_URL   action server webhook (default: the one in endpoints.yml)
+  ACTION_SERVER_TOKEN when set, Rasa sends it as the X-Action-Token header the action server
+                      checks (bot/action_server.py); written as ${ACTION_SERVER_TOKEN}, which
+                      Rasa reads from its environment, so the token never lands in the file
   REDIS_URL           redis://[:password@]host:port/db → Redis tracker and lock stores
   TRACKER_RECORD_EXP  seconds a conversation is kept in Redis after its last event (default 7 days)
   REDIS_KEY_PREFIX    key prefix, so several deployments can share one Redis (default hotline)
@@ -20,6 +23,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVENTS_DB_URL = "sqlite:///var/events.db"
+ACTION_TOKEN_HEADER = "X-Action-Token"  # bot/action_server.py TOKEN_HEADER
 
 
 def events_broker(url: str, root: Path = ROOT) -> dict:
@@ -42,6 +46,10 @@ def render(base: dict, env: dict) -> dict:
     endpoints = dict(base)
     if env.get("ACTION_SERVER_URL"):
         endpoints["action_endpoint"] = {"url": env["ACTION_SERVER_URL"]}
+    if env.get("ACTION_SERVER_TOKEN") and endpoints.get("action_endpoint"):
+        action = dict(endpoints["action_endpoint"])
+        action["headers"] = {**(action.get("headers") or {}), ACTION_TOKEN_HEADER: "${ACTION_SERVER_TOKEN}"}
+        endpoints["action_endpoint"] = action
     redis_url = env.get("REDIS_URL")
     if redis_url:
         url = urlparse(redis_url)

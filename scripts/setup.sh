@@ -35,3 +35,6 @@ mkdir -p .venv models
 ( umask 077 && mkdir -p var ) && chmod 700 var  # databases, attachments, logs: the owner's only
 venv rasa 3.10 requirements/rasa.txt
 venv svc 3.11+ requirements/svc.txt
+# Rasa's telemetry is on by default: switch it off for this user (scripts/run_rasa.sh and the
+# Makefile also set RASA_TELEMETRY_ENABLED=false for every run)
+RASA_TELEMETRY_ENABLED=false .venv/rasa/bin/rasa telemetry disable >/dev/null 2>&1 || true

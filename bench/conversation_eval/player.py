@@ -74,7 +74,8 @@ class StackBot:
 
 
 def new_sender(prefix: str = "cq") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+    """A sender id in the REST channel's namespace (channels/rest.py takes only rest-… senders)."""
+    return f"rest-{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass

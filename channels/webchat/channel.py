@@ -7,8 +7,10 @@ credentials.yml:
       socketio_path: /socket.io
 
 Modelled on Rasa's rasa/core/channels/socketio.py, with: server-issued session ids kept
-by the browser (every tab joins the room named by it, and so do an agent's later
-messages via get_output_channel()), Redis-shared rooms when REDIS_URL is set, allowed
+by the browser, from which the server derives the conversation's sender id
+(session.sender_for, an HMAC; the session id itself is never a sender id, room name or log
+entry); every tab joins the room named by the sender id, and so do an agent's later
+messages via get_output_channel(); Redis-shared rooms when REDIS_URL is set, allowed
 origins, the guard for every citizen text, refusals of empty/oversized messages, a typing
 indicator, and GET /webhooks/webchat/history?session_id=… for the transcript.
 """
@@ -27,7 +29,7 @@ from channels.webchat import inbound, texts
 from channels.webchat.history import DISPLAY_KEY, transcript
 from channels.webchat.output import (BOT_EVENT, ECHO_EVENT, ERROR_EVENT, SESSION_EVENT, TYPING_EVENT,
                                      WebChatOutput)
-from channels.webchat.session import checked, session_or_new
+from channels.webchat.session import checked, sender_for, session_or_new
 from channels.webchat.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ class WebChatInput(InputChannel):
         self._pending: Dict[str, int] = {}  # socket id → its messages the bot is still working on
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        """Delivers to the room named by recipient_id (the session id), e.g. an agent's reply."""
+        """Delivers to the room named by recipient_id (the sender id), e.g. an agent's reply."""
         if self.sio is None:
             logger.warning("webchat output requested before the channel's blueprint was created")
             return None
@@ -104,22 +106,25 @@ class WebChatInput(InputChannel):
         if session_id is None:
             return response.json({"error": "bad_session", "message": texts.NO_SESSION}, status=400, headers=headers)
         try:
-            events = await self._events(request.app, session_id)
+            events = await self._events(request.app, self.sender_of(session_id))
         except Exception:  # e.g. the tracker store's Redis is down
-            logger.exception("webchat: could not read the history of %s", session_id)
+            logger.exception("webchat: could not read a conversation's history")
             return response.json({"error": "unavailable", "message": texts.HISTORY_UNAVAILABLE},
                                  status=503, headers=headers)
         return response.json({"session_id": session_id,
                               "messages": transcript(events, self.settings.history_limit)}, headers=headers)
 
+    def sender_of(self, session_id: str) -> str:
+        return sender_for(self.settings.sender_secret, session_id)
+
     @staticmethod
-    async def _events(app: Sanic, session_id: str) -> List[Dict[str, Any]]:
+    async def _events(app: Sanic, sender_id: str) -> List[Dict[str, Any]]:
         agent = getattr(app.ctx, "agent", None)
         store = getattr(agent, "tracker_store", None)
         if store is None:
             return []
         retrieve = getattr(store, "retrieve_full_tracker", None) or store.retrieve
-        tracker = await retrieve(session_id)
+        tracker = await retrieve(sender_id)
         if tracker is None:
             return []
         return [event.as_dict() for event in tracker.events]
@@ -182,24 +187,26 @@ class WebChatInput(InputChannel):
         session_id = accepted.session_id
         if session_id != bound:
             await self._bind(sid, session_id)
+        room = self.sender_of(session_id)
         # other tabs of the same browser show what was written here
-        await sio.emit(ECHO_EVENT, {"text": accepted.display}, room=session_id, skip_sid=sid)
-        await sio.emit(TYPING_EVENT, {"typing": True}, room=session_id)
-        message = UserMessage(accepted.text, WebChatOutput(sio, BOT_EVENT), session_id,
+        await sio.emit(ECHO_EVENT, {"text": accepted.display}, room=room, skip_sid=sid)
+        await sio.emit(TYPING_EVENT, {"typing": True}, room=room)
+        message = UserMessage(accepted.text, WebChatOutput(sio, BOT_EVENT), room,
                               input_channel=self.name(), metadata={DISPLAY_KEY: accepted.display})
         try:
             await on_new_message(message)
         except Exception:  # the citizen must hear something; Rasa logged the cause
-            logger.exception("webchat: the bot failed on a message of %s", session_id)
+            logger.exception("webchat: the bot failed on a message")
             await sio.emit(ERROR_EVENT, {"code": "bot_failed", "text": texts.BOT_FAILED}, to=sid)
         finally:
-            await sio.emit(TYPING_EVENT, {"typing": False}, room=session_id)
+            await sio.emit(TYPING_EVENT, {"typing": False}, room=room)
 
     async def _bind(self, sid: str, session_id: str) -> None:
+        """The socket speaks for this session: it joins the room of the session's sender id."""
         assert self.sio is not None
         async with self.sio.session(sid) as session:
             previous = session.get("session_id")
             session["session_id"] = session_id
         if previous and previous != session_id:
-            await self.sio.leave_room(sid, previous)
-        await self.sio.enter_room(sid, session_id)
+            await self.sio.leave_room(sid, self.sender_of(previous))
+        await self.sio.enter_room(sid, self.sender_of(session_id))

@@ -10,6 +10,10 @@
     WEBCHAT_MAX_CHARS        longest accepted citizen message (default 2000)
     WEBCHAT_HISTORY_LIMIT    most messages the history endpoint returns (default 200)
     WEBCHAT_PING_INTERVAL_S  engine.io heartbeat in seconds (default 25)
+    WEBCHAT_SENDER_SECRET    key of the HMAC that turns a browser's session id into the
+                             conversation's sender id (session.sender_for); the same on every
+                             Rasa replica. Unset: a random key per process (conversations do not
+                             survive a restart; make run writes one into .env)
 
 credentials.yml may override the non-secret values (allowed_origins, socketio_path,
 max_chars, history_limit).
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from dataclasses import dataclass, replace
 from typing import Any, Dict, Mapping, Optional, Tuple
 
@@ -50,6 +55,15 @@ def parse_origins(raw: Any) -> Tuple[str, ...]:
     return origins or DEFAULT_ORIGINS
 
 
+def _sender_secret(env: Mapping[str, str]) -> str:
+    secret = str(env.get("WEBCHAT_SENDER_SECRET", "")).strip()
+    if secret:
+        return secret
+    logger.warning("WEBCHAT_SENDER_SECRET is not set: a random one for this process; web chat "
+                   "conversations will not survive a restart and replicas will not share them")
+    return secrets.token_hex(32)
+
+
 @dataclass(frozen=True)
 class Settings:
     allowed_origins: Tuple[str, ...] = DEFAULT_ORIGINS
@@ -64,6 +78,8 @@ class Settings:
     ping_interval_s: int = 25
     # messages of one socket the bot may be working on at once; more are refused (flooding)
     max_pending: int = 3
+    # HMAC key: session id (the browser's secret) → sender id (what everything else sees)
+    sender_secret: str = ""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -76,6 +92,7 @@ class Settings:
             max_chars=_int(env, "WEBCHAT_MAX_CHARS", 2000, 1, 20000),
             history_limit=_int(env, "WEBCHAT_HISTORY_LIMIT", 200, 1, 5000),
             ping_interval_s=_int(env, "WEBCHAT_PING_INTERVAL_S", 25, 1, 300),
+            sender_secret=_sender_secret(env),
         )
 
     def with_overrides(self, credentials: Optional[Dict[str, Any]]) -> "Settings":
@@ -89,6 +106,10 @@ class Settings:
             if credentials.get(key) is not None:
                 changes[key] = int(credentials[key])
         return replace(self, **changes)
+
+    def __post_init__(self) -> None:
+        if not self.sender_secret:  # Settings() built by hand (tests): still never the session id
+            object.__setattr__(self, "sender_secret", secrets.token_hex(32))
 
     @property
     def any_origin(self) -> bool:

@@ -2,7 +2,8 @@
 
 * roles without personal-data access see names, phone numbers and the channel
   identity masked, and no source conversation;
-* a unit never sees the identity of an anonymous citizen;
+* a unit never sees the identity of an anonymous citizen, and never any citizen's channel
+  identity (sender id, conversation id), masked for every unit token;
 * every answer that shows a name or phone number unmasked is written to
   ``personal_data_reads`` (who, when, which order, which action).
 """
@@ -68,6 +69,10 @@ def present(out: OrderOut, order: Order, principal: Principal) -> tuple[OrderOut
             }
         )
         return view, False
+    if principal.role is Role.UNIT:
+        # a unit needs the citizen's name and phone, never the channel identity (an openid,
+        # an email thread, a web chat sender) nor the conversation behind it
+        out = out.model_copy(update={"sender_id": mask_identifier(out.sender_id), "conversation_id": None})
     return out, bool(out.contact_name or out.contact_phone)
 
 

@@ -55,3 +55,10 @@ def test_rasa_builds_its_sql_broker_from_the_rendered_config(tmp_path):
     broker.publish({"event": "user", "sender_id": "s1", "text": "你好"})
     rows = sqlite3.connect(tmp_path / "events.db").execute("SELECT id, sender_id, data FROM events").fetchall()
     assert rows[0][1] == "s1" and json.loads(rows[0][2])["text"] == "你好"
+
+
+def test_the_action_server_token_is_a_header_read_from_rasa_s_environment():
+    rendered = render_endpoints.render(BASE, {"ACTION_SERVER_TOKEN": "s3cret"})
+    assert rendered["action_endpoint"]["headers"] == {"X-Action-Token": "${ACTION_SERVER_TOKEN}"}
+    assert "s3cret" not in repr(rendered)  # never written into var/endpoints.runtime.*.yml
+    assert "headers" not in render_endpoints.render(BASE, {})["action_endpoint"]

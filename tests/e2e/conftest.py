@@ -1,5 +1,6 @@
 """The whole product, for real: gateway on PostgreSQL, action server, and the Rasa
-server with the Redis tracker and lock stores, talked to over the REST channel."""
+server with the Redis tracker and lock stores, talked to over the trusted REST channel
+(channels/rest.py: bearer token, rest-… senders)."""
 from __future__ import annotations
 
 import secrets
@@ -70,7 +71,8 @@ class Stack:
 
     # -- talking
     def send(self, sender: str, text: str) -> List[Dict[str, Any]]:
-        response = httpx.post(f"{self.rasa.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+        response = httpx.post(f"{self.rasa.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                              headers=processes.rest_headers(), timeout=60)
         response.raise_for_status()
         return response.json()
 
@@ -119,4 +121,4 @@ def stack():
 
 @pytest.fixture
 def sender() -> str:
-    return f"e2e-{uuid.uuid4().hex[:10]}"
+    return processes.rest_sender("e2e")

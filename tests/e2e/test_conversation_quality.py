@@ -32,7 +32,7 @@ def played(stack):
     bot = StackBot(stack)
     results = []
     for case in cases:
-        record = play(case, bot, sender=f"cq-{uuid.uuid4().hex[:10]}")
+        record = play(case, bot, sender=f"rest-cq-{uuid.uuid4().hex[:10]}")
         v = verdict(case, record)
         v["transcript"] = record
         results.append(v)

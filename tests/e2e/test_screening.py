@@ -21,7 +21,7 @@ def test_every_held_out_emergency_gets_its_number_and_no_order(stack):
     assert len(cases) >= 40
     failures = []
     for i, case in enumerate(cases):
-        sender = f"emg-{i}-{stack.redis_prefix}"
+        sender = f"rest-emg-{i}-{stack.redis_prefix}"
         replies = [m.get("text", "") for m in stack.send(sender, case["text"])]
         first = replies[0] if replies else ""
         missing = [NUMBERS[k] for k in case["kinds"] if NUMBERS[k] not in first]

@@ -65,11 +65,12 @@ def test_citizen_in_the_widget_and_agent_in_the_console(stack, two_contexts):
     widget.wait_connected()
     replies = widget.say("我要转人工")
     assert any("正在为您转接人工客服" in r for r in replies), replies
-    session_id = widget.session_id
+    sender_id = widget.sender_id  # what the console shows: the HMAC of the browser's session id
+    assert sender_id != widget.session_id
 
     # the agent sees the conversation waiting, opens it and takes over
     log_in(agent, stack, AGENT, AGENT_PASSWORD)
-    row = f'#waiting tr[data-sender-id="{session_id}"]'
+    row = f'#waiting tr[data-sender-id="{sender_id}"]'
     agent.wait_for_selector(row)
     assert "群众要求转人工" in agent.inner_text(row)
     shoot(agent, "takeover-queue")
@@ -103,7 +104,7 @@ def test_citizen_in_the_widget_and_agent_in_the_console(stack, two_contexts):
     agent.click("#order-btn")
     agent.wait_for_selector("#order-result:has-text('SL')")
     order_no = re.search(r"SL\d{14}", agent.inner_text("#order-result")).group(0)
-    orders = stack.orders_of(session_id)
+    orders = stack.orders_of(sender_id)
     assert [o["order_no"] for o in orders] == [order_no] and orders[0]["channel"] == "webchat"
     shoot(agent, "takeover-conversation")
 

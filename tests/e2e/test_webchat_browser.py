@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from tests.support.browser import PHONE, ConsoleLog, launch, pytest_runtest_makereport, shoot  # noqa: F401
+from channels.webchat.session import sender_for
+from tests.support import processes
 from tests.support.citizen import Profile, answer
 
 pytestmark = pytest.mark.slow
@@ -55,7 +57,13 @@ class Widget:
 
     @property
     def session_id(self) -> str:
+        """The browser's secret (localStorage); the server derives the sender id from it."""
         return self.page.evaluate("localStorage.getItem('hotline-webchat-session')")
+
+    @property
+    def sender_id(self) -> str:
+        """The conversation's sender id, as the gateway, the console and Rasa's API know it."""
+        return sender_for(processes.WEBCHAT_SENDER_SECRET, self.session_id)
 
     # -- transcript
     def texts(self, who: str) -> List[str]:
@@ -113,8 +121,8 @@ def phone():
         yield context
 
 
-def _order_of(stack, session_id: str, transcript: List[str]) -> dict:
-    orders = stack.orders_of(session_id)
+def _order_of(stack, sender_id: str, transcript: List[str]) -> dict:
+    orders = stack.orders_of(sender_id)
     assert len(orders) == 1, (orders, transcript)
     return orders[0]
 
@@ -133,7 +141,8 @@ def test_full_conversation_in_the_widget_becomes_a_stored_order_and_survives_a_r
     transcript = widget.run_order("我要投诉，商州区北新街有个烧烤摊天天晚上吵到凌晨两点，油烟也大，根本睡不着",
                                   Profile(phone="13891400061"))
     session_id = widget.session_id
-    order = _order_of(stack, session_id, transcript)
+    order = _order_of(stack, widget.sender_id, transcript)
+    assert order["sender_id"] == widget.sender_id != session_id  # the session id never reaches the gateway
     assert order["channel"] == "webchat" and order["type"] == "投诉" and order["contact_phone"] == "13891400061"
     assert order["order_no"] in transcript[-1]
     shoot(page, "webchat-conversation")
@@ -156,8 +165,8 @@ def test_an_agent_message_reaches_the_open_page_and_the_history(stack, desktop):
     widget = Widget.started(desktop, stack)
     page = widget.page
     widget.say("你好")
-    session_id = widget.session_id
-    _agent_says(stack, session_id, "您好，我是人工客服王芳，<b>正在</b>为您处理。")
+    sender_id = widget.sender_id
+    _agent_says(stack, sender_id, "您好，我是人工客服王芳，<b>正在</b>为您处理。")
     page.wait_for_selector(".hlw-log [data-from=agent]")
     assert widget.texts("agent") == ["您好，我是人工客服王芳，<b>正在</b>为您处理。"]
     assert "王芳" in page.inner_text(".hlw-log [data-from=agent] .hlw-who")
@@ -167,7 +176,7 @@ def test_an_agent_message_reaches_the_open_page_and_the_history(stack, desktop):
 
     # a message sent while no page is open is there when the citizen comes back
     page.close()
-    _agent_says(stack, session_id, "您反映的问题已转交商州区水务局，请保持电话畅通。")
+    _agent_says(stack, sender_id, "您反映的问题已转交商州区水务局，请保持电话畅通。")
     page = desktop.new_page()
     widget = Widget(page, stack).open_portal()
     page.wait_for_selector(".hlw-launcher.hlw-unread")  # a reconnecting session shows new messages on the launcher
@@ -177,9 +186,9 @@ def test_an_agent_message_reaches_the_open_page_and_the_history(stack, desktop):
     shoot(page, "webchat-agent")
 
 
-def _agent_says(stack, session_id: str, text: str) -> None:
+def _agent_says(stack, sender_id: str, text: str) -> None:
     response = httpx.post(
-        f"{stack.rasa.url}/conversations/{session_id}/tracker/events",
+        f"{stack.rasa.url}/conversations/{sender_id}/tracker/events",
         params={"execute_side_effects": "true", "output_channel": "latest", "token": stack.rasa_token},
         json={"event": "bot", "text": text, "metadata": {"agent": "王芳"}}, timeout=30)
     assert response.status_code == 200, response.text

@@ -94,7 +94,11 @@ def test_unit_sees_its_citizen_but_never_an_anonymous_one(call):
     anonymous = _create(call, anonymous=True, contact_name="王五", contact_phone="13900005678", sender_id="anon-1")
     body = call(UNIT, "GET", f"/api/v1/orders/{named}").json()
     assert (body["contact_name"], body["contact_phone"]) == ("欧阳娜娜", "13800001234")
+    # the channel identity (an openid, a web chat sender) is never a unit's business
+    assert body["sender_id"] == "oWx****" and body["conversation_id"] is None
+    assert "oWx-secret-id" not in json.dumps(call(UNIT, "GET", "/api/v1/orders").json())
     assert _audit(call, named)[0]["actor"] == "unit:商州区:商州区"
+    assert call(AGENT, "GET", f"/api/v1/orders/{named}").json()["sender_id"] == "oWx-secret-id"
     before = len(_audit(call, anonymous))
     for view in (call(UNIT, "GET", f"/api/v1/orders/{anonymous}").json(),
                  next(o for o in call(UNIT, "GET", "/api/v1/orders").json()["items"] if o["order_no"] == anonymous),

@@ -6,6 +6,7 @@ Only the standard library and httpx, so both venvs can use it.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -24,6 +25,12 @@ RASA_VENV = ROOT / ".venv" / "rasa" / "bin"
 SVC_VENV = ROOT / ".venv" / "svc" / "bin"
 MODEL = ROOT / "models" / "hotline.tar.gz"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+# Secrets between the processes a test run starts, one set per test process (a restarted
+# Rasa keeps them, so web chat sender ids and the REST channel stay the same)
+REST_CHANNEL_TOKEN = os.environ.get("REST_CHANNEL_TOKEN") or secrets.token_hex(16)
+ACTION_SERVER_TOKEN = os.environ.get("ACTION_SERVER_TOKEN") or secrets.token_hex(16)
+WEBCHAT_SENDER_SECRET = os.environ.get("WEBCHAT_SENDER_SECRET") or secrets.token_hex(16)
 
 
 def free_port() -> int:
@@ -69,6 +76,7 @@ def _base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["RASA_TELEMETRY_ENABLED"] = "false"
     env.update(extra or {})
     return env
 
@@ -110,8 +118,9 @@ def start_gateway(database_url: str, token: str, port: Optional[int] = None, ext
 def start_action_server(gateway_url: str, gateway_token: str, port: Optional[int] = None,
                         extra_env: Optional[Dict[str, str]] = None) -> Proc:
     port = port or free_port()
-    env = {"GATEWAY_URL": gateway_url, "GATEWAY_API_TOKEN": gateway_token, **(extra_env or {})}
-    return start("actions", [RASA_VENV / "rasa", "run", "actions", "--actions", "bot.actions", "--port", port],
+    env = {"GATEWAY_URL": gateway_url, "GATEWAY_API_TOKEN": gateway_token, "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
+           **(extra_env or {})}
+    return start("actions", [RASA_VENV / "python", "-m", "bot.action_server", "--actions", "bot.actions", "--port", port],
                  port, "/health", env=env, timeout=120)
 
 
@@ -123,6 +132,9 @@ def start_rasa(action_url: str, api_token: str, port: Optional[int] = None, redi
         "RASA_PORT": str(port),
         "ACTION_SERVER_URL": f"{action_url}/webhook",
         "RASA_MODEL": str(MODEL),
+        "REST_CHANNEL_TOKEN": REST_CHANNEL_TOKEN,
+        "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
+        "WEBCHAT_SENDER_SECRET": WEBCHAT_SENDER_SECRET,
         **(extra_env or {}),
     }
     if redis_url:
@@ -130,6 +142,16 @@ def start_rasa(action_url: str, api_token: str, port: Optional[int] = None, redi
     else:
         env.pop("REDIS_URL", None)
     return start("rasa", [ROOT / "scripts" / "run_rasa.sh"], port, "/status?token=" + api_token, env=env, timeout=240)
+
+
+def rest_headers(token: Optional[str] = None) -> Dict[str, str]:
+    """Headers of a trusted caller of the REST channel (channels/rest.py)."""
+    return {"Authorization": f"Bearer {token or REST_CHANNEL_TOKEN}"}
+
+
+def rest_sender(prefix: str = "t") -> str:
+    """A fresh sender id in the REST channel's own namespace."""
+    return f"rest-{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 def create_pg_database(prefix: str = "hotline_test") -> str:

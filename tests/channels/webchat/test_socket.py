@@ -21,7 +21,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
 from channels.webchat import WebChatInput
-from channels.webchat.session import valid_session_id
+from channels.webchat.session import sender_for, valid_session_id
 from channels.webchat.settings import Settings
 from tests.support.processes import free_port
 
@@ -141,7 +141,10 @@ async def test_message_reaches_the_bot_with_typing_and_reply_in_json(server, cli
     await client.wait_for("bot_typing", 2)
     assert client.of("bot_typing") == [{"typing": True}, {"typing": False}]
     message = server.received[0]
-    assert message.sender_id == session and message.input_channel == "webchat"
+    # the sender id is derived from the session id, never the session id itself
+    assert message.sender_id == sender_for(server.channel.settings.sender_secret, session) != session
+    assert message.sender_id.startswith("webchat-") and session[4:] not in message.sender_id
+    assert message.input_channel == "webchat"
     assert message.metadata == {"webchat_display": "我们小区停水两天了"}
 
 
@@ -179,7 +182,7 @@ async def test_every_tab_and_the_output_channel_reach_the_session_room(server, c
         await other_tab.wait_for("bot_uttered")
         # an agent's message later, as Rasa sends it through get_output_channel()
         output = server.channel.get_output_channel()
-        await output.send_response(session, {"text": "您好，我是人工客服王芳。", "agent": "王芳"})
+        await output.send_response(server.channel.sender_of(session), {"text": "您好，我是人工客服王芳。", "agent": "王芳"})
         for tab in (client, other_tab):
             messages = await tab.wait_for("bot_uttered", 2)
             assert messages[-1] == {"text": "您好，我是人工客服王芳。", "buttons": [], "agent": "王芳"}
@@ -199,7 +202,7 @@ async def test_a_foreign_origin_cannot_connect(server):
 
 async def test_history_endpoint_rebuilds_the_transcript_with_cors_for_allowed_origins(server):
     session = "web-" + "1" * 32
-    tracker = DialogueStateTracker.from_events(session, [
+    tracker = DialogueStateTracker.from_events(server.channel.sender_of(session), [
         UserUttered("路灯坏了", metadata={"webchat_display": "路灯坏了"}),
         BotUttered("请问在哪个区县？", data={"buttons": [{"title": "商州区", "payload": "/inform"}]}),
         BotUttered("您好，我是人工客服。", metadata={"agent": "李强"}),
@@ -229,7 +232,7 @@ async def test_with_redis_an_output_channel_of_another_replica_reaches_the_brows
         output = replica_b.channel.get_output_channel()
         # the subscriber of replica A may still be starting: send until it arrives
         for _ in range(50):
-            await output.send_text_message(session, "工单已受理，编号 SL20261125-0001。")
+            await output.send_text_message(replica_b.channel.sender_of(session), "工单已受理，编号 SL20261125-0001。")
             try:
                 await browser.wait_for("bot_uttered", timeout=0.2)
                 break
@@ -268,3 +271,26 @@ async def test_a_socket_flooding_messages_is_told_to_slow_down(server, client):
     await client.sio.emit("user_uttered", {"session_id": session, "message": "第5条"})
     await client.wait_for("bot_uttered", 4)  # accepted again once the bot caught up
     assert [m.text for m in server.received][-1] == "第5条"
+
+
+async def test_the_sender_id_of_a_session_does_not_open_its_history_or_room(server, client):
+    """The sender id is what the console, the gateway and the logs see; it is not a key."""
+    session = await client.session()
+    sender = server.channel.sender_of(session)
+    await server.tracker_store.save(DialogueStateTracker.from_events(sender, [
+        UserUttered("我家住在北新街12号", metadata={"webchat_display": "我家住在北新街12号"})]))
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        own = await http.get("/webhooks/webchat/history", params={"session_id": session})
+        assert [m["text"] for m in own.json()["messages"]] == ["我家住在北新街12号"]
+        # a sender id is no session id (refused), and nothing that looks like one is a sender
+        assert (await http.get("/webhooks/webchat/history", params={"session_id": sender})).status_code == 400
+        guessed = "web-" + sender[len("webchat-"):]
+        assert (await http.get("/webhooks/webchat/history", params={"session_id": guessed})).json()["messages"] == []
+    intruder = await Client().connect(server.url)
+    try:
+        assert await intruder.session(sender) != sender  # renewed: not a session id
+        await server.channel.get_output_channel().send_text_message(sender, "您好，我是人工客服。")
+        await client.wait_for("bot_uttered")
+        assert intruder.of("bot_uttered") == []
+    finally:
+        await intruder.close()

@@ -7,7 +7,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from channels.webchat import inbound, texts
 from channels.webchat.history import DISPLAY_KEY, transcript
 from channels.webchat.output import bot_message
-from channels.webchat.session import new_session_id, session_or_new, valid_session_id
+from channels.webchat.session import new_session_id, sender_for, session_or_new, valid_session_id
 from channels.webchat.settings import DEFAULT_ORIGINS, Settings
 
 SID = "web-" + "0123456789abcdef" * 2
@@ -30,6 +30,21 @@ def test_malformed_session_ids_are_refused_and_replaced():
 
 
 # -- settings
+def test_sender_ids_are_keyed_hashes_of_session_ids():
+    a, b = new_session_id(), new_session_id()
+    sender = sender_for("k1", a)
+    assert sender == sender_for("k1", a) and sender.startswith("webchat-") and len(sender) == len("webchat-") + 32
+    assert sender != sender_for("k1", b) and sender != sender_for("k2", a)  # per session, per key
+    assert a[4:] not in sender
+
+
+def test_sender_secret_from_environment_or_random_per_process():
+    assert Settings.from_env({"WEBCHAT_SENDER_SECRET": "s3cret"}).sender_secret == "s3cret"
+    one, two = Settings.from_env({}), Settings.from_env({})
+    assert one.sender_secret and one.sender_secret != two.sender_secret
+    assert Settings().sender_secret  # never empty, also when built by hand
+
+
 def test_settings_defaults_and_environment():
     default = Settings.from_env({})
     assert default.allowed_origins == DEFAULT_ORIGINS and default.redis_url == ""
