@@ -304,3 +304,20 @@ def test_loop_prunes_at_start_and_stops_on_sigterm(tmp_path: Path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_policy_reads_its_periods_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    from pydantic import ValidationError
+
+    from gateway.retention.policy import RetentionPolicy
+
+    default = RetentionPolicy()
+    assert (default.closed_order_days, default.conversation_days, default.wechat_undelivered_days,
+            default.outbox_sent_days) == (365, 90, 14, 30)
+    monkeypatch.setenv("RETENTION_CLOSED_ORDER_DAYS", "1095")
+    monkeypatch.setenv("RETENTION_KB_GAP_DAYS", "180")
+    policy = RetentionPolicy()
+    assert (policy.closed_order_days, policy.kb_gap_days) == (1095, 180)
+    monkeypatch.setenv("RETENTION_CONVERSATION_DAYS", "0")
+    with pytest.raises(ValidationError):
+        RetentionPolicy()
