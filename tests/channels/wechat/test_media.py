@@ -45,9 +45,10 @@ def image(sim, openid: str, media_id: str) -> str:
     return sim.xml(openid, "image", PicUrl="http://127.0.0.1/p.jpg", MediaId=media_id)
 
 
-def download(gateway, attachment_id: str) -> httpx.Response:
-    # the bot token may not download: read the metadata, and the bytes through the order later
-    return httpx.get(f"{gateway.url}/api/v1/attachments/{attachment_id}",
+def download(gateway, attachment_id: str, sender_id: str) -> httpx.Response:
+    # the bot token may not download: read the metadata (only by the citizen's sender id), and the
+    # bytes through the order later
+    return httpx.get(f"{gateway.url}/api/v1/attachments/{attachment_id}", params={"sender_id": sender_id},
                      headers={"Authorization": f"Bearer {gateway.env['token']}"})
 
 
@@ -60,7 +61,7 @@ async def test_image_is_uploaded_and_goes_with_the_next_message_once(api, gatewa
     attachments = bot.metadata[-1]["attachments"]
     assert len(attachments) == 1 and attachments[0]["content_type"] == "image/jpeg"
     assert attachments[0]["filename"] == "media-1.jpg"
-    stored = download(gateway, attachments[0]["id"]).json()
+    stored = download(gateway, attachments[0]["id"], "o-img").json()
     assert stored["size"] == len(JPEG)
     # the media id stays in the evidence store as well; the attachment goes with one message only
     assert bot.metadata[-1]["evidence"][0]["media_id"] == "media-1"
