@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 from typing import Any
 
@@ -31,9 +32,11 @@ from gateway.services import orders as order_service
 from gateway.services.privacy import mask_identifier, mask_name, mask_phone
 
 router = APIRouter(prefix="/console/api", include_in_schema=False)
+logger = logging.getLogger("gateway.console")
 
 MAX_REPLY_CHARS = 2000
 HANDBACK_NOTICE = "人工客服已结束本次服务，接下来由智能助手继续为您服务。如还有其他问题，请直接告诉我。"
+TAKEOVER_UNCONFIRMED = "智能助手服务暂时无法确认会话状态，接管未完成，该会话已放回等待队列，请稍后重试"
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 CHANNEL_LABELS = {"rest": "接口", "webchat": "网页", "socketio": "网页", "wechat": "微信", "email": "邮件",
                   "phone": "电话", "agent": "坐席"}
@@ -187,13 +190,28 @@ def take_over(request: Request, body: SenderBody, agent: CsrfAgent, now: Now) ->
         except svc.ConsoleError as error:
             raise _fail(error) from None
         try:
-            _rasa(request).pause(body.sender_id)  # from here on the bot says nothing to this citizen
+            _rasa(request).pause(body.sender_id)  # from here on the bot says nothing to this citizen (retried)
         except RasaUnavailable as error:
-            if previous is None or previous[0] != svc.HELD:
-                row.status, row.holder = (previous[0] if previous else svc.CLOSED), None
-                session.commit()
-            audit.record(session, agent.actor, "take_over_failed", body.sender_id, now)
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=error.message) from None
+            if previous is not None and previous[0] == svc.HELD:  # already held (and paused) by this agent
+                audit.record(session, agent.actor, "take_over_failed", body.sender_id, now)
+                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=error.message) from None
+            # Compensate: the pause may have reached Rasa although no answer came back. Resume it;
+            # if that cannot be confirmed either, the citizen may be paused — put the conversation in
+            # the waiting queue, where every agent sees it, never "paused with nobody holding it".
+            # (Every attempt refused outright: nothing was paused, the row simply goes back.)
+            resumed = not error.uncertain
+            if error.uncertain:
+                try:
+                    _rasa(request).resume(body.sender_id)
+                    resumed = True
+                except RasaUnavailable:
+                    resumed = False
+            row.status = (previous[0] if previous else svc.CLOSED) if resumed else svc.WAITING
+            row.holder, row.updated_at, row.version = None, now, row.version + 1
+            session.commit()
+            audit.record(session, agent.actor, "take_over_failed", body.sender_id, now, resumed=resumed)
+            detail = error.message if resumed else TAKEOVER_UNCONFIRMED
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=detail) from None
         return _handoff_json(row, agent)
 
 
@@ -235,15 +253,25 @@ def hand_back(request: Request, body: SenderBody, agent: CsrfAgent, now: Now) ->
             raise _fail(svc.NotHeld("该会话当前没有人工接管"))
         if row.holder != agent.name and not agent.is_supervisor:
             raise _fail(svc.HeldByOther(f"该会话正由“{row.holder}”处理，需由对方转交后才能操作"))
+        rasa = _rasa(request)
         try:
-            _rasa(request).resume(body.sender_id)
-            _rasa(request).say_notice(body.sender_id, HANDBACK_NOTICE)
+            rasa.resume(body.sender_id)  # retried: a lost answer is resent until Rasa confirms
         except RasaUnavailable as error:
+            # still held: the agent keeps the conversation and may try again
+            audit.record(session, agent.actor, "hand_back_failed", body.sender_id, now)
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=error.message) from None
         try:
             row = svc.release(session, body.sender_id, agent, now)
         except svc.ConsoleError as error:
+            try:  # changed meanwhile (a transfer): whoever holds it now holds a paused conversation
+                rasa.pause(body.sender_id)
+            except RasaUnavailable:
+                logger.warning("hand back refused and Rasa could not be paused again for a held conversation")
             raise _fail(error) from None
+        try:
+            rasa.say_notice(body.sender_id, HANDBACK_NOTICE)
+        except RasaUnavailable:  # the bot is back either way; the notice is a courtesy
+            audit.record(session, agent.actor, "hand_back_notice_failed", body.sender_id, now)
         return _handoff_json(row, agent)
 
 

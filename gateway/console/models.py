@@ -39,6 +39,22 @@ class ConsoleSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class ConsoleKnownDevice(Base):
+    """A browser that logged in successfully as this user (revision 0011): the cookie
+    ``console_device`` holds a random value, this row only its SHA-256. Login throttling
+    counts a known device's failures on its own, so other people's failures for the same
+    name never keep that browser out (see docs/console.md, "Login throttling")."""
+
+    __tablename__ = "console_known_devices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("console_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ConsoleLoginFailure(Base):
     """Failed logins, per user name and per client address, for throttling."""
 

@@ -14,17 +14,15 @@ from fastapi.templating import Jinja2Templates
 from gateway.console import audit
 from gateway.console.deps import LOGIN_PATH, Now, PageAgent, Settings, _agent
 from gateway.console.passwords import verify_password
+from gateway.console import login_throttle
+from gateway.console.login_throttle import DEVICE_COOKIE, DEVICE_DAYS
 from gateway.console.sessions import (
     COOKIE_NAME,
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
-    clear_failures,
     create_session,
     csrf_ok,
     end_session,
-    is_throttled,
-    record_failure,
-    throttle_keys,
 )
 from gateway.console.users import ROLE_LABELS, ConsoleRole, find_user
 
@@ -64,35 +62,48 @@ async def login(
         return _login_page(request, settings, "页面已过期或安全校验失败，请重新登录", 403)
     name = name.strip()
     client = request.client.host if request.client else "unknown"
-    keys = throttle_keys(name, client)
+    device_cookie = request.cookies.get(DEVICE_COOKIE)
     database = request.app.state.database
 
-    def attempt() -> tuple[str, str, str] | str:
+    def attempt() -> tuple[str, str] | login_throttle.Refusal | str:
         with database.sessionmaker() as session:
-            if is_throttled(session, keys, settings, now):
-                audit.record(session, f"login:{name[:50]}", "login_throttled", None, now, client=client)
-                return "throttled"
             user = find_user(session, name) if name else None
+            who = login_throttle.source(session, name, client, device_cookie, user, now)
+            refused = login_throttle.refusal(session, who, settings, now)
+            if refused is not None:
+                audit.record(session, f"login:{name[:50]}", "login_throttled", None, now, client=client,
+                             reason=refused.reason, known_device=bool(who.device_id))
+                return refused
             ok = verify_password(user.password_hash if user else None, password)
             if user is None or not ok or not user.active:
-                record_failure(session, keys, settings, now)
-                audit.record(session, f"login:{name[:50]}", "login_failed", None, now, client=client)
+                login_throttle.record_failure(session, who, settings, now)
+                audit.record(session, f"login:{name[:50]}", "login_failed", None, now, client=client,
+                             known_device=bool(who.device_id))
                 return "failed"
-            clear_failures(session, keys)
-            token, csrf = create_session(session, user, settings, now)
-            audit.record(session, f"{user.role}:{user.name}", "login", None, now, client=client)
-            return token, csrf, user.name
+            device = login_throttle.record_success(session, who, user, now)
+            token, _csrf = create_session(session, user, settings, now)
+            audit.record(session, f"{user.role}:{user.name}", "login", None, now, client=client,
+                         known_device=bool(who.device_id))
+            return token, device
 
     outcome = await anyio.to_thread.run_sync(attempt)  # argon2 takes tens of milliseconds: off the event loop
-    if outcome == "throttled":
-        return _login_page(request, settings,
-                           f"登录失败次数过多，请 {settings.login_window_minutes} 分钟后再试", 429, name)
+    if isinstance(outcome, login_throttle.Refusal):
+        if outcome.reason == "slowed":
+            message = f"该账号近期登录失败较多，请 {outcome.retry_after_s} 秒后再试"
+        else:
+            message = f"登录失败次数过多，请 {settings.login_window_minutes} 分钟后再试"
+        response = _login_page(request, settings, message, 429, name)
+        response.headers["Retry-After"] = str(outcome.retry_after_s)
+        return response
     if outcome == "failed":
         return _login_page(request, settings, "用户名或密码不正确", 401, name)
-    token, _csrf, _name = outcome
+    token, device = outcome
     response = RedirectResponse("/console", status_code=303)
     response.set_cookie(COOKIE_NAME, token, max_age=settings.session_max_hours * 3600, httponly=True,
                         samesite="strict", secure=settings.cookie_secure, path="/console")
+    # the browser is known to this user from now on (login throttling, gateway/console/login_throttle.py)
+    response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_DAYS * 86400, httponly=True,
+                        samesite="strict", secure=settings.cookie_secure, path=LOGIN_PATH)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
     return response
 

@@ -1,4 +1,4 @@
-"""Server-side login sessions, CSRF tokens bound to them, and login throttling.
+"""Server-side login sessions and CSRF tokens bound to them (throttling: login_throttle.py).
 
 The browser holds only a random cookie value; the database holds its SHA-256, the
 user, a CSRF token and the expiry (idle timeout and absolute lifetime).
@@ -97,33 +97,3 @@ def csrf_ok(expected: str | None, presented: str | None) -> bool:
     if not expected or not presented:
         return False
     return hmac.compare_digest(expected.encode(), presented.encode("utf-8", "surrogatepass"))
-
-
-# -- throttling ---------------------------------------------------------------
-def throttle_keys(name: str, client: str) -> list[str]:
-    return [f"user:{name}"[:200], f"addr:{client}"[:200]]
-
-
-def is_throttled(session: Session, keys: list[str], settings: ConsoleSettings, now: dt.datetime) -> bool:
-    since = now - dt.timedelta(minutes=settings.login_window_minutes)
-    for index, key in enumerate(keys):
-        limit = settings.login_max_failures * (1 if index == 0 else 4)  # an address may hold several users
-        count = session.scalar(
-            select(func.count()).select_from(ConsoleLoginFailure)
-            .where(ConsoleLoginFailure.key == key, ConsoleLoginFailure.at >= since)
-        )
-        if (count or 0) >= limit:
-            return True
-    return False
-
-
-def record_failure(session: Session, keys: list[str], settings: ConsoleSettings, now: dt.datetime) -> None:
-    session.add_all(ConsoleLoginFailure(key=key, at=now) for key in keys)
-    old = now - dt.timedelta(minutes=settings.login_window_minutes) * 2
-    session.execute(delete(ConsoleLoginFailure).where(ConsoleLoginFailure.at < old))
-    session.commit()
-
-
-def clear_failures(session: Session, keys: list[str]) -> None:
-    session.execute(delete(ConsoleLoginFailure).where(ConsoleLoginFailure.key == keys[0]))
-    session.commit()

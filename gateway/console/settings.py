@@ -23,6 +23,8 @@ class ConsoleSettings(BaseSettings):
     rasa_url: str = Field(default="http://127.0.0.1:5005", validation_alias=_alias("RASA_URL"))
     rasa_api_token: SecretStr | None = Field(default=None, validation_alias=_alias("RASA_API_TOKEN"))
     rasa_timeout_s: float = Field(default=10.0, gt=0, le=120, validation_alias=_alias("RASA_TIMEOUT_S"))
+    # pause and resume are idempotent at Rasa: a lost answer is retried this many times in all
+    rasa_attempts: int = Field(default=3, ge=1, le=10, validation_alias=_alias("CONSOLE_RASA_ATTEMPTS"))
     events_db_url: str = Field(default="sqlite:///var/events.db", validation_alias=_alias("EVENTS_DB_URL"))
     staffed_hours: str = Field(default="08:00-20:00", validation_alias=_alias("CONSOLE_STAFFED_HOURS"))
     cookie_secure: bool = Field(default=False, validation_alias=_alias("CONSOLE_COOKIE_SECURE"))

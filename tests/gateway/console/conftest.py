@@ -27,7 +27,8 @@ from gateway.console.users import add_user
 
 RASA_TOKEN = "rasa-test-token"
 PASSWORD = "correct horse battery"
-CONSOLE_TABLES = ("console_audit", "handoffs", "console_sessions", "console_login_failures", "console_users")
+CONSOLE_TABLES = ("console_audit", "handoffs", "console_sessions", "console_login_failures", "console_known_devices",
+                  "console_users")
 # 10:00 in Shangluo: inside the default staffed hours 08:00-20:00
 DAYTIME = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.timezone.utc)
 
@@ -58,6 +59,11 @@ class FakeRasa:
         self.events = events
         self.received: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = []
         self.fail = False
+        # like Rasa under load: the next `late_answers` events are applied, the answer comes after `late_s`
+        self.late_answers = 0
+        self.late_s = 1.0
+        self.down_after_late = False  # and then Rasa goes down (every later request 500)
+        self.lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,6 +84,17 @@ class FakeRasa:
                     sender = unquote(match.group(1))
                     fake.received.append((sender, body, query))
                     fake.events.add(sender, body)
+                    with fake.lock:
+                        late, fake.late_answers = fake.late_answers > 0, max(fake.late_answers - 1, 0)
+                    if late:
+                        fake.fail = fake.fail or fake.down_after_late
+                        time.sleep(fake.late_s)
+                try:
+                    self._answer(status)
+                except OSError:  # the client gave up waiting
+                    pass
+
+            def _answer(self, status: int) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -90,6 +107,11 @@ class FakeRasa:
 
     def kinds(self, sender: str) -> list[str]:
         return [event["event"] for s, event, _ in self.received if s == sender]
+
+    def paused(self, sender: str) -> bool:
+        """Rasa's view: the last pause/resume event of the conversation was a pause."""
+        marks = [kind for kind in self.kinds(sender) if kind in ("pause", "resume")]
+        return bool(marks) and marks[-1] == "pause"
 
     def close(self) -> None:
         self.server.shutdown()
