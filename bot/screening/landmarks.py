@@ -69,11 +69,18 @@ _WEAK_AFTER = re.compile(rf"(?:{_INSTITUTION})(?:的)?(?:{_alternation(WEAK_POSI
 _BEFORE = re.compile(rf"(?:{_alternation(POSITIONS)})(?:的|那个|那家|那|这个|这家)?(?:{_INSTITUTION})")
 
 
+# place names that carry an institution word: 山阳县法官镇, 法官庙村, 营房沟村
+_PLACE_NAME = re.compile(
+    r"(?:法官|法院|法庭|部队|军营|营房|武警|检察|消防|公安)[庙沟湾坪岭河口寨坡园台坝梁]?(?:镇|乡|村|街道|社区)"
+)
+
+
 def landmark_spans(text: str) -> List[Tuple[int, int]]:
     """Sorted, non-overlapping ``(start, end)`` of institutions used as landmarks in ``text``."""
     if not text or not isinstance(text, str):
         return []
     spans = [m.span() for m in _AFTER.finditer(text)] + [m.span() for m in _BEFORE.finditer(text)]
+    spans += [m.span() for m in _PLACE_NAME.finditer(text)]
     spans += [m.span() for m in _WEAK_AFTER.finditer(text) if _LOCATIVE_BEFORE.search(text[max(0, m.start() - 10):m.start()])]
     merged: List[Tuple[int, int]] = []
     for start, end in sorted(spans):

@@ -701,3 +701,29 @@ def test_fresh_cues_stuck_lift_rear_end_and_interrupted_complaint():
     assert interrupted.kinds == (F,)
     # rain washing rubbish into the river is no car in the river
     assert not detect_emergency("河边倒了一堆建筑垃圾，一下雨都冲进河里了").is_emergency
+
+
+@pytest.mark.parametrize(
+    "text,kinds",
+    [
+        ("哎呀现在那个烟道里冒火了！黑烟都窜到我家阳台上了，楼里好多人在往下跑！", {"fire"}),
+        ("厨房冒火了快来人", {"fire"}),
+        ("我妈早上出门到现在联系不上了，七十多岁有老年痴呆", {"police"}),
+        # no one hurt: the crash is for 122 alone
+        ("刚在工农路口跟一辆面包车追尾了，人都没受伤，对方车横在路中间不挪，现在咋办", {"traffic"}),
+    ],
+)
+def test_emergencies_seen_in_fresh_conversations(text, kinds):
+    result = detect_emergency(text)
+    assert result.is_emergency and set(result.kinds) == kinds, (text, result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们村手机基本上没信号，打个电话要跑到山梁上去，老人有个急事都联系不上，能不能协调建个基站",
+        "气得我心里冒火",
+    ],
+)
+def test_no_emergency_in_a_request_about_phone_signal(text):
+    assert not detect_emergency(text).is_emergency

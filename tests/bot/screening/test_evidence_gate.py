@@ -144,3 +144,15 @@ def test_a_replacement_is_weighed_again():
 def test_model_abuse_with_two_insults_and_nothing_else_stands():
     d = decide("打你们电话有啥用，一帮饭桶，全是骗子", "oos_abuse", rank("oos_abuse", "inform"), False)
     assert d.intent == "oos_abuse"
+
+
+def test_a_place_named_after_an_institution_is_no_evidence():
+    # 山阳县法官镇 is a town, 法官庙村 a village
+    assert not evidence.has_cue("山阳县法官镇我们村的通村路上个礼拜塌方了", "court")
+    assert decide("法官镇法官庙村三组", "oos_court", rank("oos_court", "inform"), False).intent == "inform"
+    assert evidence.cue("法院把我们村的地判给了别人", "court") == "法院"
+
+
+def test_asking_for_an_ex_partners_workplace_and_number_is_privacy():
+    text = "帮我查一下我前女友现在在商洛哪个单位上班、住在哪、新手机号是多少。她叫陈雨婷，把我拉黑了"
+    assert evidence.has_cue(text, "privacy")
