@@ -52,12 +52,24 @@ class SQLiteStore:
             columns = [row[1] for row in conn.execute("PRAGMA table_info(thread_links)")]
             if "ours" not in columns:  # a store written before our own Message-IDs were marked
                 conn.execute("ALTER TABLE thread_links ADD COLUMN ours INTEGER NOT NULL DEFAULT 0")
+                self._mark_kept_replies_ours(conn)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
+
+    @staticmethod
+    def _mark_kept_replies_ours(conn: sqlite3.Connection) -> None:
+        """Upgrade: the replies kept in `mails` name our Message-IDs, so threads already under way
+        go on (an agent's message of before the upgrade is not kept: a reply to it starts anew)."""
+        from email.parser import HeaderParser
+
+        for (raw,) in conn.execute("SELECT reply FROM mails WHERE reply IS NOT NULL").fetchall():
+            message_id = (HeaderParser().parsestr(raw).get("Message-ID") or "").strip()
+            if message_id:
+                conn.execute("UPDATE thread_links SET ours=1 WHERE message_id=?", (message_id,))
 
     async def _run(self, fn, *args):
         return await asyncio.to_thread(self._call, fn, *args)

@@ -1,6 +1,7 @@
 """The state store, SQLite and Redis: claims with leases, answers kept, threads."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -74,3 +75,39 @@ async def test_kept_attachment_is_idempotent(store):
     first = await store.keep_attachment("<m5>", "email-t1", "照片.png", "image/png", "ab" * 32, b"png")
     again = await store.keep_attachment("<m5>", "email-t1", "照片.png", "image/png", "ab" * 32, b"png")
     assert first == again
+
+
+async def test_only_our_message_ids_open_a_thread(store):
+    await store.link("<citizen@citizen.test>", "t1")  # the citizen's own mail: others may know its id
+    await store.link_ours("<ours@hotline.test>", "t1")
+    assert await store.thread_for_ours(["<citizen@citizen.test>"]) is None
+    assert await store.thread_for_ours(["<x>", "<ours@hotline.test>"]) == "t1"
+    assert await store.thread_for(["<ours@hotline.test>"]) == "t1"
+
+
+async def test_failures_are_counted_per_mail(store):
+    assert await store.failures("sha256-a") == 0
+    assert [await store.record_failure("sha256-a", "UnparseableMail: too deep") for _ in range(3)] == [1, 2, 3]
+    assert await store.failures("sha256-a") == 3 and await store.failures("sha256-b") == 0
+
+
+def test_a_store_written_before_our_ids_were_marked_is_upgraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE thread_links (message_id TEXT PRIMARY KEY, thread_id TEXT NOT NULL)")
+    conn.execute("CREATE TABLE mails (message_id TEXT PRIMARY KEY, status TEXT NOT NULL, claimed_at REAL, "
+                 "thread_id TEXT, reply TEXT, note TEXT, updated_at REAL NOT NULL)")
+    conn.execute("INSERT INTO thread_links VALUES ('<old@hotline.test>', 't-old')")
+    conn.execute("INSERT INTO thread_links VALUES ('<c1@citizen.test>', 't-old')")
+    conn.execute("INSERT INTO mails VALUES ('<c1@citizen.test>', 'done', 0, 't-old', ?, NULL, 0)",
+                 ("From: hotline@hotline.test\r\nMessage-ID: <old@hotline.test>\r\nSubject: Re: 投诉\r\n\r\n您好",))
+    conn.commit()
+    conn.close()
+    store = st.SQLiteStore(str(path))
+    columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(thread_links)")]
+    assert "ours" in columns
+    # the thread under way goes on through our kept reply, not through the citizen's id
+    assert asyncio.run(store.thread_for_ours(["<old@hotline.test>"])) == "t-old"
+    assert asyncio.run(store.thread_for_ours(["<c1@citizen.test>"])) is None
