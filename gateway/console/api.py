@@ -29,6 +29,7 @@ from gateway.console.users import ROLE_LABELS, ConsoleRole
 from gateway.domain import Channel
 from gateway.schemas import OrderCreate, clean_text
 from gateway.services import orders as order_service
+from gateway.services import outbox
 from gateway.services.privacy import mask_identifier, mask_name, mask_phone
 
 router = APIRouter(prefix="/console/api", include_in_schema=False)
@@ -352,3 +353,36 @@ def audit_log(request: Request, agent: ApiAgent, sender_id: str | None = None) -
         rows = audit.entries(session, sender_id)
     return {"items": [{"at": r.at.isoformat(), "actor": r.actor, "action": r.action, "sender_id": r.sender_id,
                        "detail": r.detail} for r in rows]}
+
+
+# -- orders the upstream platform never took (outbox dead letters, supervisors) --------------
+class OrderNoBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    order_no: str = Field(min_length=1, max_length=32)
+
+
+def _supervisor(agent: Agent) -> None:
+    if not agent.is_supervisor:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="仅值班长可处理上报失败的工单")
+
+
+@router.get("/outbox/dead")
+def outbox_dead_letters(request: Request, agent: ApiAgent) -> dict[str, Any]:
+    """Orders whose hand-off upstream failed GATEWAY_OUTBOX_MAX_ATTEMPTS times (no personal data)."""
+    _supervisor(agent)
+    with _db(request) as session:
+        rows, total = outbox.dead_letters(session)
+    return {"total": total, "items": [
+        {"order_no": r.order_no, "attempts": r.attempts, "last_error": r.last_error, "dead_at": _epoch(r.dead_at),
+         "created_at": _epoch(r.created_at)} for r in rows]}
+
+
+@router.post("/outbox/retry")
+def outbox_retry(request: Request, body: OrderNoBody, agent: CsrfAgent, now: Now) -> dict[str, Any]:
+    """Makes a dead-lettered order due again with a fresh attempt budget; the outbox workers send it."""
+    _supervisor(agent)
+    with _db(request) as session:
+        if not outbox.retry_dead_letter(session, body.order_no, now):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="该工单不在上报失败列表中")
+        audit.record(session, agent.actor, "outbox_retry", None, now, order_no=body.order_no)
+    return {"order_no": body.order_no, "queued": True}

@@ -38,7 +38,25 @@
       el("td", {}, u.sender_id), el("td", {}, clock(u.at)), el("td", { class: "text" }, u.text), el("td", {}, u.reason)));
   }
 
+  async function refreshDeadLetters() {
+    if (!document.getElementById("dead-letters")) return;  // supervisors only
+    let data;
+    try { data = await api("outbox/dead"); } catch (e) { toast(e.message, true); return; }
+    document.getElementById("dead-count").textContent = data.total;
+    fill("dead-letters", data.items, d => el("tr", { "data-order-no": d.order_no },
+      el("td", {}, d.order_no), el("td", {}, d.attempts), el("td", { class: "text" }, d.last_error || ""),
+      el("td", {}, clock(d.dead_at)),
+      el("td", {}, el("button", { type: "button", class: "retry", onclick: async (event) => {
+        event.target.disabled = true;
+        try { await api("outbox/retry", { order_no: d.order_no }); toast("已重新排队上报：" + d.order_no); }
+        catch (e) { toast(e.message, true); }
+        refreshDeadLetters();
+      } }, "重新上报"))));
+  }
+
   live(refresh);
+  refreshDeadLetters();
+  setInterval(refreshDeadLetters, 30000);
   refreshUndelivered();
   setInterval(refreshUndelivered, 30000);
 })();
