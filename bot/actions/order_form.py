@@ -44,6 +44,7 @@ def _details_in_passing(tracker: Tracker, text: str, phone: bool = False) -> Dic
     return found
 
 
+_EXPLICIT_CONFIRM = re.compile(r"确认|提交|没问题|没错|对的|对着哩|就这样")
 _PUNCT_OR_SPACE = re.compile(r"[\s，。！？、,.!?~～…：:；;]+")
 _TOWN_LEVEL = re.compile(r"[镇乡]|街道|街办|办事处|社区|园区|开发区")
 
@@ -414,8 +415,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if named:
             dispatcher.utter_message(text="好的，我们重新填一下这一项。")
             return {"order_confirmed": None, **{slot: None for slot in named}}
-        if f.parse_yes_no(text) is True and latest_intent(tracker) != "deny":
-            return {"order_confirmed": True}
+        if f.parse_yes_no(text) is True and (latest_intent(tracker) != "deny" or _EXPLICIT_CONFIRM.search(text)):
+            return {"order_confirmed": True}  # "queren，确认": the word wins over a classifier's deny
         dispatcher.utter_message(text="请告诉我哪一项需要修改（内容、区县、地址、时间、姓名、电话），或直接说新的内容，比如“电话改成13912345678”。")
         return {"order_confirmed": None}
 

@@ -98,6 +98,10 @@ def _short_answer(text: str, intent: str) -> bool:
 # the citizen's own earlier order and a question about how it goes: a status query
 _OWN_ORDER = re.compile(r"(我|额|俺)(们)?(刚才|刚刚|之前|上次|前几天|前两天|前天|昨天|上周|上个月|那天|早上|以前)?"
                         r"[^，。！？,.!?]{0,14}(反映|举报|投诉|提交|登记|报|求助|建议|提)的")
+# a word that points at an order the citizen already placed
+_EARLIER_ORDER = re.compile(r"工单|单子|编号|SL\d|进度|进展|办得怎么样|办得咋样|有结果没|有没有结果|"
+                            r"(?:之前|上次|前几天|前两天|刚才|刚刚|昨天|前天|上周|上个月|那天)[^，。！？]{0,8}(?:反映|投诉|举报|提交|报|登记)|"
+                            r"(?:反映|投诉|举报|提交|登记)(?:过|了)?的(?:那个|这个)?(?:事|问题|情况)", re.I)
 _PROGRESS = re.compile(r"进度|进展|办得怎么样|办得咋样|怎么样了|咋样了|处理了没|处理没|办了没|有结果|有回复|有人管没|查一下|查查|能查|到哪一步")
 # an answer that carries a detail the form asks for: "最近一个月", "算投诉吧", "柞水"
 _SHORT_ANSWER_CHARS = 12
@@ -161,6 +165,11 @@ def decide(
         if other == FALLBACK and evidence.is_substantive(text):
             other = INFORM
         return _settled(text, other, "no word about an order", [(n, c) for n, c in ranking if n not in _ORDER_CUES])
+    if intent == "order_status" and not _EARLIER_ORDER.search(text) and evidence.is_substantive(text, minimum=25):
+        # "…司机故意绕路，打表二十八…麻烦查一下给我回复": a new matter, no earlier order named
+        others = [(n, c) for n, c in ranking if n not in _ORDER_CUES]
+        other = _best_other(others, text)
+        return _settled(text, INFORM if other == FALLBACK else other, "a new matter, no earlier order named", others)
     if intent == "praise" and not _PRAISE.search(text):
         # "交房三年了房产证还办不下来": nothing in it praises anyone
         others = [(n, c) for n, c in ranking if n != "praise"]

@@ -200,3 +200,10 @@ async def test_an_order_type_typed_at_the_address_question_is_no_address(domain,
     assert events["address"] is None
     assert events["order_type"] == "投诉"
     assert events["requested_slot"] == "address"
+
+
+async def test_confirm_in_words_wins_over_a_misread_deny(domain, dispatcher):
+    slots = {**_complete_slots(), "requested_slot": "order_confirmed"}
+    events = await run_form(domain, dispatcher, text="queren，确认", intent="deny", slots=slots,
+                            new_slots={"order_confirmed": "queren，确认"})
+    assert events["order_confirmed"] is True

@@ -156,3 +156,10 @@ def test_a_place_named_after_an_institution_is_no_evidence():
 def test_asking_for_an_ex_partners_workplace_and_number_is_privacy():
     text = "帮我查一下我前女友现在在商洛哪个单位上班、住在哪、新手机号是多少。她叫陈雨婷，把我拉黑了"
     assert evidence.has_cue(text, "privacy")
+
+
+def test_a_new_matter_ending_with_please_check_is_no_status_query():
+    text = ("昨天晚上九点多我在商洛学院门口打了辆出租车回工农路，司机故意绕路，平时十块钱，他绕了一大圈打表二十八，"
+            "我说他还凶我。我叫任佳，电话13152176690，麻烦查一下给我回复。")
+    assert decide(text, "order_status", rank("order_status", "complaint"), False).intent == "complaint"
+    assert decide("我前天反映的那个路灯的事现在办得怎么样了", "order_status", rank("order_status"), False).intent == "order_status"
