@@ -87,7 +87,10 @@ class World:
         return response.json()["order_no"]
 
     def event(self, token: str, order_no: str, kind: str, **body: Any):
-        return self.client(token).post(f"/api/v1/orders/{order_no}/events", json={"kind": kind, **body})
+        # the bot token acts only for the order's citizen (user-001 in these tests)
+        params = {"sender_id": "user-001"} if token == BOT else None
+        return self.client(token).post(f"/api/v1/orders/{order_no}/events", json={"kind": kind, **body},
+                                       params=params)
 
     def ok(self, token: str, order_no: str, kind: str, **body: Any) -> dict[str, Any]:
         response = self.event(token, order_no, kind, **body)
@@ -432,6 +435,17 @@ def test_reopen_starts_a_new_round(world):
     assert (body["lead_unit"], body["due_at"]) == ("商州区", "2025-01-26T23:59:59+08:00")  # make-up Sunday
     assert body["replied_at"] is None and body["completed_at"] is None and body["timeliness"] == "pending"
     world.ok(SHANGZHOU, order_no, "sign")
+
+
+def test_bot_acts_on_events_only_for_the_orders_citizen(world):
+    order_no = world.create()
+    world.to_completed(order_no)
+    path = f"/api/v1/orders/{order_no}/events"
+    body = {"kind": "feedback", "satisfaction": "不满意"}
+    refused = world.client(BOT).post(path, json=body)
+    assert (refused.status_code, refused.json()["detail"]) == (403, "智能客服账号只能为工单提交人（sender_id）办理")
+    assert world.client(BOT).post(path, json=body, params={"sender_id": "user-002"}).status_code == 404
+    assert world.client(BOT).post(path, json=body, params={"sender_id": "user-001"}).status_code == 200
 
 
 def test_feedback_rules(world):

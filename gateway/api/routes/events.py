@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
 
 from gateway.api.deps import CalendarDep, NowDep, PrincipalDep, RoutingDep, SessionDep, TzDep
-from gateway.api.routes.orders import _errors, publish
+from gateway.api.routes.orders import _errors, _query_sender_id, publish
+from gateway.core.security import Role
 from gateway.domain import ORDER_NO_PATTERN
 from gateway.schemas import ErrorResponse, OrderEventRequest, OrderOut
 from gateway.services import lifecycle
-from gateway.services.orders import OrderNotFound
+from gateway.services.orders import OrderNotFound, get_order
 
 router = APIRouter(prefix="/orders", tags=["lifecycle"])
 
@@ -35,9 +38,19 @@ def post_event(
     principal: PrincipalDep,
     now: NowDep,
     routing: RoutingDep,
+    sender_id: Annotated[str | None, Query(max_length=128, description="智能客服账号必填：工单提交人")] = None,
 ) -> OrderOut:
     if not ORDER_NO_PATTERN.fullmatch(order_no):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_ORDER_NOT_FOUND)
+    if principal.role is Role.BOT:
+        # the bot acts for one citizen (withdraw, feedback): it must name them, and only their order
+        sender_id = _query_sender_id(sender_id)
+        if sender_id is None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="智能客服账号只能为工单提交人（sender_id）办理")
+        order = get_order(session, order_no)
+        session.commit()
+        if order is None or order.sender_id != sender_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_ORDER_NOT_FOUND)
     try:
         order = lifecycle.apply_event(
             session, order_no, event, principal=principal, calendar=calendar, tz=tz, now=now,
