@@ -40,3 +40,11 @@ def test_without_a_token_the_channel_is_shut(monkeypatch):
     monkeypatch.setenv("REST_CHANNEL_TOKEN", " t0ken ")
     assert TrustedRestInput.from_credentials(None).token == "t0ken"
     assert TrustedRestInput.name() == "rest"  # the orders' channel stays "rest"
+
+
+def test_rasa_s_built_in_rest_channel_is_off():
+    import yaml
+    from pathlib import Path
+
+    channels = yaml.safe_load((Path(__file__).resolve().parents[2] / "credentials.yml").read_text(encoding="utf-8"))
+    assert "rest" not in channels and "channels.rest.TrustedRestInput" in channels

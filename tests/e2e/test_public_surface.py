@@ -197,8 +197,9 @@ INTERNAL = [
     ("POST", "/webhooks/rest/webhook"), ("GET", "/webhooks/rest/"), ("GET", "/webhooks/webchat/"),
     ("POST", "/webhooks/callback/webhook"),
     ("POST", "/webhook"), ("GET", "/actions"), ("GET", "/health"),  # the action server's paths
-    ("GET", "/search"), ("GET", "/gaps"),  # the KB service's
-    ("GET", "/api/v1/orders"), ("POST", "/api/v1/orders"), ("GET", "/console"), ("GET", "/console/api/queue"),
+    ("POST", "/api/v1/search"), ("GET", "/api/v1/gaps"), ("GET", "/search"),  # the KB service's
+    ("GET", "/api/v1/orders"), ("POST", "/api/v1/orders"), ("POST", "/api/v1/attachments"),
+    ("GET", "/api/v1/kb/gaps"), ("GET", "/console"), ("GET", "/console/api/queue"),
     ("GET", "/docs"), ("GET", "/openapi.json"), ("GET", "/reports/daily"),  # the gateway's
     ("GET", "/widget/../api/v1/orders"), ("GET", "/widget/%2e%2e/api/v1/orders"), ("GET", "/widget/"),
     ("GET", "/socket.io/../status"), ("GET", "/webhooks/webchat/history/../../status"),
