@@ -28,6 +28,7 @@ class Stack:
         self.wechat_api = FakeWeChatApi()  # the WeChat channel's customer-service API, on loopback
         self.gateway_port = processes.free_port()
         self.rasa_port = processes.free_port()
+        self.portal_port = processes.free_port()  # a stand-in portal page that embeds the widget via the proxy
         self.gateway = self.actions = self.rasa = None
         self.mail = None  # Postfix + Dovecot for the email channel (None when not installed)
         try:
@@ -47,7 +48,7 @@ class Stack:
                                                                          "EVENTS_DB_URL": self.events_url,
                                                                          **self.wechat_env(),
                                                                          # the widget on the gateway's demo page
-                                                                         "WEBCHAT_ALLOWED_ORIGINS": self.gateway_origin,
+                                                                         "WEBCHAT_ALLOWED_ORIGINS": f"{self.gateway_origin},{self.portal_origin}",
                                                                          **(self.mail.rasa_env if self.mail else {})})
 
     def wechat_env(self) -> Dict[str, str]:
@@ -63,6 +64,11 @@ class Stack:
                 "CONSOLE_SUPERVISOR_NAME": "值班长", "CONSOLE_SUPERVISOR_PASSWORD": self.supervisor_password,
                 "REDIS_URL": self.redis_url, "WECHAT_REDIS_PREFIX": self.wechat_env()["WECHAT_REDIS_PREFIX"],
                 "GATEWAY_WEBCHAT_SOCKET_URL": f"http://127.0.0.1:{self.rasa_port}"}  # the demo page's widget
+
+    @property
+    def portal_origin(self) -> str:
+        """The origin of a government portal page elsewhere (tests/e2e/test_public_surface.py)."""
+        return f"http://127.0.0.1:{self.portal_port}"
 
     @property
     def gateway_origin(self) -> str:

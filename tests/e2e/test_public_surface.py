@@ -14,8 +14,9 @@ TLS with a certificate made at test time), seen from the outside (issue 12, 1/2/
 """
 from __future__ import annotations
 
-import json
 import queue
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import re
 import socket
 import ssl
@@ -186,6 +187,67 @@ def test_wechat_and_email_webhooks_are_reached_through_the_proxy(stack, edge, ou
     mail = outside.post("/webhooks/email/receive", json={"message_id": "<x@example.com>"})
     assert mail.status_code in (401, 403, 503), mail.text
     assert edge.http_url and httpx.get(edge.http_url + "/widget/widget.js", timeout=10).status_code == 301
+
+
+PORTAL_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>商洛市人民政府</title></head>
+<body><h1>商洛市人民政府门户网站</h1><p>12345政务服务便民热线</p>
+<script src="{edge}/widget/widget.js" data-socket-url="{edge}" defer></script></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def portal(stack, edge):
+    """A portal page on another origin that embeds the widget from the public address, as the
+    government site does (an outside party: a plain HTTP server on loopback)."""
+    body = PORTAL_PAGE.format(edge=edge.url).encode("utf-8")
+
+    class Page(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            pass
+
+        def do_GET(self):
+            self.send_response(200 if self.path == "/" else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body) if self.path == "/" else 0))
+            self.end_headers()
+            if self.path == "/":
+                self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", stack.portal_port), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield stack.portal_origin
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.slow
+def test_the_widget_in_chromium_talks_only_through_the_proxy(stack, edge, portal):
+    from tests.e2e.test_webchat_browser import Widget
+    from tests.support.browser import ConsoleLog, launch
+
+    before = edge.access_log().count("/socket.io/")
+    # the certificate is made at test time: Chromium cannot know it
+    with launch(ignore_https_errors=True, reduced_motion="reduce") as context:
+        page = context.new_page()
+        log = ConsoleLog(page)
+        direct = []
+        page.on("request", lambda r: direct.append(r.url) if f":{stack.rasa_port}" in r.url
+                or f":{stack.gateway_port}" in r.url else None)
+        page.goto(portal + "/")
+        page.wait_for_selector("[data-hotline-webchat][data-ready=true]", state="attached")
+        widget = Widget(page, stack)
+        widget.open()
+        widget.accept_privacy()
+        widget.wait_connected()
+        replies = widget.say("你好")
+        assert replies and any(reply.strip() for reply in replies)
+        USED_IDS.append(widget.session_id)
+        page.reload()  # the transcript comes back through the proxied history endpoint
+        page.wait_for_selector(".hlw-log [data-from=citizen] .hlw-bubble:has-text('你好')")
+        assert log.errors == [] and direct == []
+    assert edge.access_log().count("/socket.io/") > before
+    assert '"GET /webhooks/webchat/history' in edge.access_log()
 
 
 # -- nothing else is
