@@ -200,6 +200,9 @@ def test_old_idempotency_keys_and_closed_handoffs_are_deleted(app, client, order
     now = dt.datetime.now(UTC)
     factory = app.state.database.sessionmaker
     with factory() as session:
+        # the suite's TRUNCATE leaves the console tables alone: start from empty ones
+        session.execute(text("DELETE FROM console_audit"))
+        session.execute(text("DELETE FROM handoffs"))
         for sender, status in (("wx-oH1", "closed"), ("wx-oH2", "held")):
             session.add(Handoff(sender_id=sender, channel="wechat", reason="human", status=status,
                                 summary={"contact_name": NAME, "contact_phone": PHONE}, last_text="我要找人工",

@@ -20,6 +20,7 @@ import secrets
 import pytest
 import redis
 from sqlalchemy import create_engine, insert, update
+from sqlalchemy import text as sql
 
 from gateway.console.events_store import events_table
 from gateway.console.models import Handoff
@@ -66,6 +67,9 @@ def test_prune_a_year_after_a_test_run(app, client, order_payload, db_url, backe
     assert client.post(f"/api/v1/orders/{numbers[2]}/withdraw",
                        json={"sender_id": "email-t7", "reason": "已经解决了"}).status_code == 200
     with app.state.database.sessionmaker() as session:
+        # the suite's TRUNCATE leaves the console tables alone: start from empty ones
+        session.execute(sql("DELETE FROM console_audit"))
+        session.execute(sql("DELETE FROM handoffs"))
         session.execute(update(Order).where(Order.order_no == numbers[0])
                         .values(status="completed", completed_at=now, updated_at=now))
         session.execute(update(OutboxMessage).values(sent_at=now))
