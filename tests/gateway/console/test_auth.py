@@ -66,7 +66,7 @@ def test_wrong_password_then_throttling(console_app, db_rows):
         for _ in range(5):
             response = login(client, "王芳", "wrong password!")
             assert response.status_code == 401 and "用户名或密码不正确" in response.text
-        response = login(client, "王芳")  # even the right password, while throttled
+        response = login(client, "王芳")  # even the right password, from this unknown browser at this address
         assert response.status_code == 429 and "登录失败次数过多" in response.text
         with TestClient(console_app) as other:
             assert login(other, "李强").status_code == 303  # another user from the same address still may
