@@ -1,8 +1,11 @@
 """Two real gateway replicas (uvicorn) on one PostgreSQL database forward their outbox to a
 slow fake upstream platform (a real HTTP server on loopback) — issue 12.8.
 
-Each send takes longer than the whole lease would last if it were measured from the start
-of a round, some orders fail once, one always fails. Proven from the upstream's side:
+The orders wait in the outbox first (a backlog, as after an upstream outage: they were taken
+in by a replica without an upstream), then both replicas start on it. Each round of sends
+takes longer than the lease would last if it were measured from the start of the round
+(the old code's bug: later rows were due again while still being sent), some orders fail
+once, one always fails. Proven from the upstream's side:
 no order is ever being sent by two replicas at once, none is accepted twice, the flaky
 ones arrive after one retry, and the hopeless one stops after GATEWAY_OUTBOX_MAX_ATTEMPTS
 sends into the dead-letter state.
@@ -78,17 +81,19 @@ class SlowUpstream:
         self.server.server_close()
 
 
-def _start(database_url: str, token: str, upstream: str, log) -> Replica:
+def _start(database_url: str, token: str, upstream: str | None, log) -> Replica:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env.update(
         PYTHONPATH=str(REPO_ROOT), DATABASE_URL=database_url, GATEWAY_API_TOKEN=token, GATEWAY_AUTO_MIGRATE="true",
-        GATEWAY_DUPLICATE_CHECK="false", GATEWAY_UPSTREAM_URL=upstream, GATEWAY_UPSTREAM_TIMEOUT_S="3",
-        # a round of 12 rows at 0.6 s takes far longer than this lease: measured from the round's
+        GATEWAY_DUPLICATE_CHECK="false", GATEWAY_UPSTREAM_TIMEOUT_S="3",
+        # a round of up to 20 rows at 0.6 s takes far longer than this lease: measured from the round's
         # start, rows would come due again while still being sent
         GATEWAY_OUTBOX_LEASE_S="4", GATEWAY_OUTBOX_POLL_S="0.1", GATEWAY_OUTBOX_BACKOFF_BASE_S="0.3",
         GATEWAY_OUTBOX_BACKOFF_MAX_S="1", GATEWAY_OUTBOX_MAX_ATTEMPTS=str(MAX_ATTEMPTS),
     )
+    if upstream:
+        env["GATEWAY_UPSTREAM_URL"] = upstream
     command = [sys.executable, "-m", "uvicorn", "gateway.main:app",
                "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     with log.open("wb") as out:
@@ -96,16 +101,30 @@ def _start(database_url: str, token: str, upstream: str, log) -> Replica:
     return Replica(f"http://127.0.0.1:{port}", process, log)
 
 
+ADDRESSES = [f"北新街{i}号" for i in range(17)] + [f"{FAILS_ONCE}·东关{i}号" for i in range(2)] + [ALWAYS_FAILS]
+
+
 @pytest.fixture
-def world(pg_databases, tmp_path) -> Iterator[tuple[list[Replica], str, SlowUpstream, str]]:
+def world(pg_databases, tmp_path) -> Iterator[tuple[dict[str, str], SlowUpstream, str]]:
     database_url = pg_databases.create("outbox")
     token = secrets.token_urlsafe(24)
+    intake = _start(database_url, token, None, tmp_path / "intake.log")  # no upstream: the backlog builds up
+    numbers: dict[str, str] = {}
+    try:
+        _wait_ready(intake)
+        for i, address in enumerate(ADDRESSES):
+            response = httpx.post(intake.url + "/api/v1/orders", json=_order(i, address),
+                                  headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            assert response.status_code == 201, response.text
+            numbers[response.json()["order_no"]] = address
+    finally:
+        _stop(intake)
     upstream = SlowUpstream()
     replicas = [_start(database_url, token, upstream.url, tmp_path / f"replica{i}.log") for i in range(2)]
     try:
         for replica in replicas:
             _wait_ready(replica)
-        yield replicas, token, upstream, database_url
+        yield numbers, upstream, database_url
     finally:
         for replica in replicas:
             _stop(replica)
@@ -126,15 +145,7 @@ def _outbox(database_url: str) -> dict[str, tuple]:
 
 
 def test_two_replicas_and_a_slow_upstream_send_each_order_once(world):
-    replicas, token, upstream, database_url = world
-    headers = {"Authorization": f"Bearer {token}"}
-    addresses = [f"北新街{i}号" for i in range(9)] + [f"{FAILS_ONCE}·东关{i}号" for i in range(2)] + [ALWAYS_FAILS]
-    numbers: dict[str, str] = {}
-    for i, address in enumerate(addresses):
-        response = httpx.post(replicas[i % 2].url + "/api/v1/orders", json=_order(i, address), headers=headers,
-                              timeout=10)
-        assert response.status_code == 201, response.text
-        numbers[response.json()["order_no"]] = address
+    numbers, upstream, database_url = world
     hopeless = next(no for no, address in numbers.items() if ALWAYS_FAILS in address)
     good = [no for no in numbers if no != hopeless]
 
