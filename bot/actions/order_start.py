@@ -59,8 +59,8 @@ class ActionStartOrder(Action):
             value = first_entity(tracker, entity)
             if entity == "person_name" and not (SELF_NAMED.search(text) or signed_name(text) == value):
                 continue  # "表扬王大夫": a name in the matter is not the contact person
-            if entity == "time" and keep.get("order_type") in f.NEEDS_TIME and specific_time(text) is None:
-                continue  # "晚上偷偷挖沙" says not when: the form asks
+            if entity == "time" and specific_time(text) is None:
+                continue  # "晚上偷偷挖沙", "十一二点" say not when: the form asks where it needs a time
             if value:
                 keep[slot] = value
         keep["form_run_id"] = uuid.uuid4().hex

@@ -76,6 +76,8 @@ _AGE_AFTER = re.compile(r"^(?:都|已经|就|才)?(?:[0-9]{1,3}|[一二三四五
 _OVERDUE_BEFORE = re.compile(r"(?:过期|超期|超时|逾期|晚了|迟了|延误|延期)$")
 _PROMISE_BEFORE = re.compile(r"(?:说好|说是|说|承诺|保证|答应|约好|约定|要求|规定|应该|必须|得在)(?:的)?$")
 _TIME_OF_DAY_ONLY = re.compile(r"^(?:每天|天天)?(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|白天|晚间|黑夜|后半夜)$")
+_UNTIL_BEFORE = re.compile(r"(?:到|至|直到|截至|截止到?)$")
+_DATED_LETTER = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}[日号]$")
 _DAILY_AFTER_WEEK = re.compile(r"(星期|礼拜)天天")
 _DAY_PART = re.compile(r"[天日号周星期礼拜月年昨今前后刚这上下]|[0-9]{1,2}[./-][0-9]{1,2}")
 _YEAR_ONLY = re.compile(r"^(?:今年|去年|前年|今年以来)$")
@@ -313,6 +315,10 @@ def _specificity(text: str, mention: TimeMention) -> int:
     before = text[max(0, mention.start - 4):mention.start]
     if mention.in_future or words in _WEAK or mention.kind == "vague":
         return 0
+    if _UNTIL_BEFORE.search(before) and words in ("今天", "现在", "目前", "今儿", "今晚"):
+        return 0  # 到今天已经三天了: the end of a span, not when it began
+    if _DATED_LETTER.match(words) and len(text) - mention.end <= 3 and len(text) > 80:
+        return 0  # the date a letter is signed with, not when the matter happened
     if _PROMISE_BEFORE.search(before) or re.search(r"(?:内|之内|以内)$", words):
         return 0
     if _TIME_OF_DAY_ONLY.match(words) or _YEAR_ONLY.match(words) or not _DAY_PART.search(words):

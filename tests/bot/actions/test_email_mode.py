@@ -90,7 +90,7 @@ async def test_answer_fills_every_slot_in_one_turn(domain, dispatcher):
 async def test_partial_answer_explains_and_asks_the_rest(domain, dispatcher):
     asked = ["address", "contact_phone"]
     answer = "详细地址：北新街88号\n联系电话：12"
-    slots = {"order_type": "求助", "description": "路灯坏了一个月没人修", "district": "商州区",
+    slots = {"order_type": "求助", "description": "路灯坏了一个月没人修", "district": "商州区", "occurred_at": "一个月",
              "contact_name": "王先生", "reply_required": True, "requested_slot": "address", "email_asked": asked}
     tracker = make_tracker(text=answer, channel="email", active_loop=FORM, slots=slots, new_slots={"address": answer})
     events = slot_events(await ValidateOrderForm().run(dispatcher, tracker, domain))

@@ -3,7 +3,8 @@ from bot.actions import order_fields as f
 
 def test_required_slots_per_type():
     assert f.required_slots("求助", {}) == [
-        "description", "district", "address", "contact_name", "contact_phone", "reply_required", "order_confirmed"]
+        "description", "district", "address", "occurred_at", "contact_name", "contact_phone", "reply_required",
+        "order_confirmed"]
     assert f.required_slots("投诉", {}) == [
         "description", "district", "address", "occurred_at", "anonymous", "contact_name", "contact_phone",
         "reply_required", "order_confirmed"]

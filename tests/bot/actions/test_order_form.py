@@ -104,7 +104,7 @@ async def test_correction_while_another_slot_is_asked(domain, dispatcher):
 
 
 def _complete_slots():
-    return {"order_type": "求助", "description": "小区停水两天", "district": "商州区", "address": "北新街",
+    return {"order_type": "求助", "description": "小区停水两天", "district": "商州区", "address": "北新街", "occurred_at": "前天",
             "contact_name": "王先生", "contact_phone": "13891400000", "reply_required": True,
             "requested_slot": "order_confirmed"}
 
@@ -174,7 +174,7 @@ async def test_negated_district_is_left_out(domain, dispatcher):
 async def test_help_request_without_a_name_goes_in_anonymously(domain, dispatcher):
     # a pothole on a public road is no 维护自身权益 (第七条(九)): no name is no obstacle
     slots = {"order_type": "求助", "description": "县城路上有个大坑，晚上看不见", "district": "柞水县",
-             "address": "乾佑街道西街十字", "requested_slot": "contact_name"}
+             "address": "乾佑街道西街十字", "occurred_at": "上周", "requested_slot": "contact_name"}
     events = await run_form(domain, dispatcher, text="不写", intent="deny", slots=slots,
                             new_slots={"contact_name": "不写"})
     assert events["contact_name"] is None
