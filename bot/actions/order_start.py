@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import order_fields as f
+from bot.screening.evidence import is_substantive
 from bot.screening.names import signed_name
 from bot.screening.times import specific_time
 from bot.screening.order_type_words import named_order_type
@@ -129,4 +130,30 @@ class ActionHandleInform(Action):
         if not f.has_substance(_without_entities(tracker), minimum=8):
             dispatcher.utter_message(response="utter_ask_what_matter")
             return []
+        if pushes_back_on_refusal(tracker):
+            # "你们12345能不能先让公司把补偿给我？" right after the 第七条 refusal: the same matter
+            dispatcher.utter_message(response="utter_refusal_followup")
+            return []
         return await start_order_form(dispatcher, tracker, domain)
+
+
+_REFUSING_ACTIONS = ("action_refuse_out_of_scope", "utter_refusal_followup")
+_PUSH_BACK = re.compile(r"你们|12345|热线|政府|那(个|件)事|这(个|件)事|重新|再给|再帮|先(出面|让|帮|给)|给我(改|办|处理|解决|要)|帮我(要|改|办)|能不能|可不可以|行不行")
+
+
+def pushes_back_on_refusal(tracker: Tracker) -> bool:
+    """Whether the latest message, right after a 第七条 refusal, asks the hotline to act on
+    the same matter after all (no new matter of its own told)."""
+    events = list(tracker.events)
+    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    if latest_user is None:
+        return False
+    previous = next((e.get("name") for e in reversed(events[:latest_user])
+                     if e.get("event") == "action" and e.get("name") not in ("action_listen", None)), None)
+    said = next((e for e in reversed(events[:latest_user]) if e.get("event") == "bot"), {}) or {}
+    repeated = (said.get("metadata") or {}).get("utter_action") == "utter_refusal_followup" or \
+        "不在 12345 热线的受理范围" in str(said.get("text") or "")
+    if previous not in _REFUSING_ACTIONS and not repeated:
+        return False
+    text = latest_text(tracker)
+    return bool(_PUSH_BACK.search(text)) and not is_substantive(text, minimum=30)

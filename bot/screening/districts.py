@@ -435,6 +435,8 @@ _RELATIVE_AFTER = re.compile(r"^" + _STAY + r"的" + _RELATIVE)
 # "你们山阳这边能给额要回来不": the citizen addresses the hotline of that place; the matter may be elsewhere
 _ADDRESSEE_BEFORE = re.compile(r"(?:你们|您们|你|您)$")
 _ADDRESSEE_AFTER = re.compile(r"^(?:这边|这里|这块|那边)?(?:能|可以|管|给|帮|能不能|可不可以|有没有人)")
+# where the citizen works or lives, not where the matter is: "我在商洛上班，我妈住在宝鸡市渭滨区…暖气不热"
+_SELF_AT_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:现在|一直|平时)?(?:在|人在)$")
 # where the citizen is from, not where the matter is: "我是商州的，在西安住院…"
 _SELF_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:是|老家是|老家在|家是)$")
 _SELF_AFTER = re.compile(r"^(?:的|人)(?![\u4e00-\u9fff]{0,1}(?:小区|村|路|街|镇))")
@@ -464,6 +466,7 @@ def other_region_mention(text: str) -> Optional[PlaceMention]:
             _ORIGIN_AFTER.search(cleaned[end:end + 4]) or _ORIGIN_BEFORE.search(cleaned[max(0, start - 2):start])
             or (_SELF_BEFORE.search(cleaned[max(0, start - 5):start]) and _SELF_AFTER.search(cleaned[end:end + 2]))
             or (_ADDRESSEE_BEFORE.search(cleaned[max(0, start - 2):start]) and _ADDRESSEE_AFTER.search(cleaned[end:end + 6]))
+            or (_SELF_AT_BEFORE.search(cleaned[max(0, start - 6):start]) and _STAY_AFTER.search(cleaned[end:end + 3]))
         ):
             return None  # a served or local place that is not only where someone comes from
     for chain in chains:

@@ -9,6 +9,7 @@ from bot.actions.screening_actions import (
     ActionRefuseOutOfScope,
 )
 from tests.bot.conftest import make_tracker, slot_events, texts
+from rasa_sdk.executor import CollectingDispatcher
 
 
 async def test_start_order_takes_type_description_and_entities(domain, dispatcher):
@@ -124,3 +125,16 @@ async def test_solved_after_an_answer_is_not_a_withdrawal(domain, dispatcher):
     events = slot_events(await ActionPrepareWithdraw().run(dispatcher, tracker, domain))
     assert events == {"pending_offer": None, "consult_question": None}
     assert "帮上忙" in texts(dispatcher)
+
+
+async def test_pushing_back_right_after_a_refusal_gets_the_refusal_again(domain, dispatcher):
+    from bot.actions.order_start import ActionHandleInform
+    tracker = make_tracker(text="你们12345能不能先让公司把补偿给我？")
+    tracker.events.insert(0, {"event": "action", "name": "action_refuse_out_of_scope"})
+    events = await ActionHandleInform().run(dispatcher, tracker, domain)
+    assert events == []
+    assert dispatcher.messages[0]["response"] == "utter_refusal_followup"
+    # without the refusal before it, the same words start an order
+    fresh = CollectingDispatcher()
+    events = await ActionHandleInform().run(fresh, make_tracker(text="你们12345能不能先让公司把补偿给我？"), domain)
+    assert any(e.get("event") == "followup" for e in events)

@@ -75,6 +75,8 @@ def test_find_district(text, expected):
         # 你们山阳这边能… addresses the hotline; the worksite is in 咸阳
         ("额在咸阳秦都区工地上干活，老板欠额工钱不给，你们山阳这边能给额要回来不", "咸阳秦都区"),
         ("你们商州区的路灯坏了好几天了", None),
+        # 我在商洛上班 is where the citizen works; the heating is at the mother's flat
+        ("我在商洛上班，我妈住在宝鸡市渭滨区的一个老小区，今年冬天暖气一直不热", "宝鸡市渭滨区"),
         ("我刚从西安回来，小区门口的路灯坏了", None),
         ("去西安的班车票价太高", None),
         ("商洛到西安的高速堵车", None),

@@ -163,3 +163,8 @@ def test_a_new_matter_ending_with_please_check_is_no_status_query():
             "我说他还凶我。我叫任佳，电话13152176690，麻烦查一下给我回复。")
     assert decide(text, "order_status", rank("order_status", "complaint"), False).intent == "complaint"
     assert decide("我前天反映的那个路灯的事现在办得怎么样了", "order_status", rank("order_status"), False).intent == "order_status"
+
+
+def test_an_army_compound_as_a_landmark_is_no_military_matter():
+    assert not evidence.has_cue("大赵峪街道，部队营区后墙外那条小路边的垃圾堆", "military")
+    assert evidence.has_cue("部队的人把路占了", "military")
