@@ -231,6 +231,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"district": None}
         text = f.drop_negated(value)
         district = normalize_district(text) or find_district(text)
+        if district and tracker.get_slot(REQUESTED_SLOT) != "district" and previous_slot_value(tracker, "district"):
+            said = f.drop_negated(latest_text(tracker))
+            if find_district(said) != district and normalize_district(said) != district:
+                # "不是山阳县，米粮镇是镇安县的": the district picked up in passing is the one denied
+                return {"district": previous_slot_value(tracker, "district")}
         if district:
             result: Dict[Text, Any] = {"district": district}
             address = _address_beside_district(f.clean(latest_text(tracker)))  # the value may be the entity alone
@@ -412,6 +417,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if corrected:
             return {"order_confirmed": None}  # the summary is shown again with the new value
         named = fields_to_ask_again(text)
+        wish = f.parse_reply_wish(text) if named == ["reply_required"] else None
+        if wish is not None:
+            # "结果就不用专门回复我了": the field and its new value in one sentence
+            dispatcher.utter_message(text="好的，已改为" + ("需要回复。" if wish else "不需要回复。"))
+            return {"order_confirmed": None, "reply_required": wish}
         if named:
             dispatcher.utter_message(text="好的，我们重新填一下这一项。")
             return {"order_confirmed": None, **{slot: None for slot in named}}

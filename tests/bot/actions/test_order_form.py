@@ -207,3 +207,18 @@ async def test_confirm_in_words_wins_over_a_misread_deny(domain, dispatcher):
     events = await run_form(domain, dispatcher, text="queren，确认", intent="deny", slots=slots,
                             new_slots={"order_confirmed": "queren，确认"})
     assert events["order_confirmed"] is True
+
+
+async def test_a_denied_district_named_at_the_summary_is_not_taken(domain, dispatcher):
+    slots = {**_complete_slots(), "district": "镇安县", "address": "米粮镇西华村村口的过河桥"}
+    text = "哎说错了，不是山阳县，米粮镇是镇安县的"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"district": "山阳县"})
+    assert events.get("district", "镇安县") == "镇安县"
+
+
+async def test_no_reply_said_at_the_summary_is_applied_at_once(domain, dispatcher):
+    slots = {**_complete_slots(), "order_type": "投诉", "anonymous": False}
+    text = "结果就不用专门回复我了，你们去处理就行"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"order_confirmed": text})
+    assert events["reply_required"] is False
+    assert events["requested_slot"] == "order_confirmed"
