@@ -192,6 +192,8 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
                 result.values[slot] = value
         elif slot is None and find_phone(text) and slots.get("contact_phone"):
             result.values["contact_phone"] = find_phone(text)
+    if isinstance(result.values.get("address"), str) and isinstance(slots.get("address"), str):
+        result.values["address"] = merge_address(slots["address"], result.values["address"])
     # mid-form a correction changes a detail already given (a new detail is an answer); on the
     # summary everything the citizen sets right goes into the order ("时间说错了，是这个月初")
     if requested_slot != "order_confirmed":
@@ -215,6 +217,18 @@ def _name_respelled(text: str, current: Any) -> Optional[str]:
         if sum(a != b for a, b in zip(candidate, current)) == 1 and parse_name_answer(candidate):
             return candidate
     return None
+
+
+def merge_address(old: str, new: str) -> str:
+    """A partial address correction put in its place: "后湾村四组" for "清油河镇后湾村三组到镇上的
+    那段" → "清油河镇后湾村四组到镇上的那段". A new address that overlaps nothing replaces the old."""
+    if not old or not new or len(new) >= len(old) or new in old:
+        return new
+    for k in range(len(new) - 1, 1, -1):
+        pos = old.find(new[:k])
+        if pos >= 0:
+            return old[:pos] + new + old[pos + len(new):]
+    return new
 
 
 def named_type(fragment: str) -> bool:

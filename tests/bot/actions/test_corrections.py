@@ -69,3 +69,9 @@ def test_a_name_respelled_by_one_character_replaces_the_name():
     slots = {"contact_name": "傅永强", "order_type": "投诉"}
     correction = read_correction("哦打错字了，是付永强，付钱的付，不是师傅的傅", slots, "contact_phone")
     assert correction.values == {"contact_name": "付永强"}
+
+
+def test_a_partial_address_correction_keeps_the_rest_of_the_address():
+    slots = {"address": "清油河镇后湾村三组到镇上的那段", "district": "商南县"}
+    correction = read_correction("哦对了地址写错了，是后湾村四组", slots, "order_confirmed")
+    assert correction.values == {"address": "清油河镇后湾村四组到镇上的那段"}
