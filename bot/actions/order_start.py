@@ -137,7 +137,7 @@ class ActionHandleInform(Action):
         return await start_order_form(dispatcher, tracker, domain)
 
 
-_REFUSING_ACTIONS = ("action_refuse_out_of_scope", "utter_refusal_followup")
+_NEW_MATTER = re.compile(r"另外|还有个|还有一个|还有件|别的事|其他事|另一个|另一件|再问|换个|顺便")
 _PUSH_BACK = re.compile(r"你们|12345|热线|政府|那(个|件)事|这(个|件)事|重新|再给|再帮|先(出面|让|帮|给)|给我(改|办|处理|解决|要)|帮我(要|改|办)|能不能|可不可以|行不行")
 
 
@@ -150,10 +150,9 @@ def pushes_back_on_refusal(tracker: Tracker) -> bool:
         return False
     previous = next((e.get("name") for e in reversed(events[:latest_user])
                      if e.get("event") == "action" and e.get("name") not in ("action_listen", None)), None)
-    said = next((e for e in reversed(events[:latest_user]) if e.get("event") == "bot"), {}) or {}
-    repeated = (said.get("metadata") or {}).get("utter_action") == "utter_refusal_followup" or \
-        "不在 12345 热线的受理范围" in str(said.get("text") or "")
-    if previous not in _REFUSING_ACTIONS and not repeated:
-        return False
+    if previous != "action_refuse_out_of_scope":
+        return False  # said once; a citizen who insists again gets the order (无差别受理)
     text = latest_text(tracker)
+    if _NEW_MATTER.search(text):
+        return False  # "另外还有个事…": a new request
     return bool(_PUSH_BACK.search(text)) and not is_substantive(text, minimum=30)

@@ -138,3 +138,11 @@ async def test_pushing_back_right_after_a_refusal_gets_the_refusal_again(domain,
     fresh = CollectingDispatcher()
     events = await ActionHandleInform().run(fresh, make_tracker(text="你们12345能不能先让公司把补偿给我？"), domain)
     assert any(e.get("event") == "followup" for e in events)
+
+
+async def test_a_new_matter_after_a_refusal_starts_an_order(domain, dispatcher):
+    from bot.actions.order_start import ActionHandleInform
+    tracker = make_tracker(text="另外还有个事，你们能不能修一下我们村的路灯")
+    tracker.events.insert(0, {"event": "action", "name": "action_refuse_out_of_scope"})
+    events = await ActionHandleInform().run(dispatcher, tracker, domain)
+    assert any(e.get("event") == "followup" for e in events)
