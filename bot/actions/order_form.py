@@ -231,11 +231,12 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"district": None}
         text = f.drop_negated(value)
         district = normalize_district(text) or find_district(text)
-        if district and tracker.get_slot(REQUESTED_SLOT) != "district" and previous_slot_value(tracker, "district"):
+        earlier = previous_slot_value(tracker, "district") if tracker.get_slot(REQUESTED_SLOT) != "district" else None
+        if district and earlier:
             said = f.drop_negated(latest_text(tracker))
             if find_district(said) != district and normalize_district(said) != district:
                 # "不是山阳县，米粮镇是镇安县的": the district picked up in passing is the one denied
-                return {"district": previous_slot_value(tracker, "district")}
+                return {"district": earlier}
         if district:
             result: Dict[Text, Any] = {"district": district}
             address = _address_beside_district(f.clean(latest_text(tracker)))  # the value may be the entity alone

@@ -14,7 +14,7 @@ from bot.screening.evidence import is_substantive
 from bot.screening.names import signed_name
 from bot.screening.times import specific_time
 from bot.screening.order_type_words import named_order_type
-from bot.actions.tracker_utils import first_entity, latest_intent, latest_text, reset_order_events
+from bot.actions.tracker_utils import events_before_latest_message, first_entity, latest_intent, latest_text, reset_order_events
 
 SELF_NAMED = re.compile(r"(我叫|我是|我姓|本人|额叫|额是|俺叫|免贵姓|联系人)")
 
@@ -144,11 +144,7 @@ _PUSH_BACK = re.compile(r"你们|12345|热线|政府|那(个|件)事|这(个|件
 def pushes_back_on_refusal(tracker: Tracker) -> bool:
     """Whether the latest message, right after a 第七条 refusal, asks the hotline to act on
     the same matter after all (no new matter of its own told)."""
-    events = list(tracker.events)
-    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
-    if latest_user is None:
-        return False
-    previous = next((e.get("name") for e in reversed(events[:latest_user])
+    previous = next((e.get("name") for e in reversed(events_before_latest_message(tracker))
                      if e.get("event") == "action" and e.get("name") not in ("action_listen", None)), None)
     if previous != "action_refuse_out_of_scope":
         return False  # said once; a citizen who insists again gets the order (无差别受理)

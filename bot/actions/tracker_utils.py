@@ -32,13 +32,18 @@ def reset_order_events(keep: Optional[Dict[str, Any]] = None) -> List[Dict[str, 
     return [SlotSet(slot, keep.get(slot)) for slot in ORDER_STATE_SLOTS]
 
 
+def events_before_latest_message(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The events before the latest user message, all of them when there is none. Everything after it
+    is this turn's: the slots action_extract_slots set, Rasa's user_featurization marker,
+    the form's slot candidates."""
+    events = list(tracker.events)
+    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    return events[:latest_user] if latest_user is not None else events
+
+
 def previous_slot_value(tracker: Tracker, slot: str) -> Any:
     """The slot's value before the latest message's slot candidates were appended."""
-    events = list(tracker.events)
-    # everything after the latest user message is this turn's: the slots action_extract_slots
-    # set, Rasa's user_featurization marker, the form's slot candidates
-    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-    for event in reversed(events[:latest_user]):
+    for event in reversed(events_before_latest_message(tracker)):
         if event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")
     return None

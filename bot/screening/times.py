@@ -309,8 +309,9 @@ def specific_time(text: str, now: Optional[datetime] = None) -> Optional[TimeMen
 def _specificity(text: str, mention: TimeMention) -> int:
     """How well a mention says when the matter happened: a day or a month (前天, 上周二下午,
     去年11月) 4, a span since (这两天, 从今年3月开始) 3, how long (三天, 半个月) and how often
-    (每天晚上) 2, a time of day or a year alone (晚上, 今年) 1, a promise or a future time
-    (说好三天内), a vague or weak word (最近, 现在) 0."""
+    (每周) 2, a time of day or a year alone (晚上, 每天晚上, 凌晨两三点, 今年) 1, a promise or a
+    future time (说好三天内), a vague or weak word (最近, 现在), the end of a span (到今天) or a
+    letter's closing date 0. Of equals the first mentioned wins."""
     words = mention.words
     before = text[max(0, mention.start - 4):mention.start]
     if mention.in_future or words in _WEAK or mention.kind == "vague":
