@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional
 
-from bot.screening.contact import find_phones
+from bot.screening.contact import display_phone, find_phones
 from bot.screening.evidence import han_count
 from bot.screening.names import self_name_mention
 
@@ -381,12 +381,12 @@ def summary_lines(order_type: str, slots: Mapping[str, Any]) -> List[str]:
         lines.append("【匿名】是（不向承办单位提供您的姓名和电话）")
         if slots.get("contact_phone"):
             use = "仅用于热线回复您" if slots.get("reply_required") is True else "仅热线可见，不提供给承办单位"
-            lines.append(f"【电话】{clean(slots.get('contact_phone'))}（{use}）")
+            lines.append(f"【电话】{display_phone(clean(slots.get('contact_phone')))}（{use}）")
         if order_type in ASKS_REPLY:
             lines.append(f"【需要回复】{_yes_no(slots.get('reply_required') is True)}")
     else:
         lines.append(f"【联系人】{clean(slots.get('contact_name'))}")
-        lines.append(f"【电话】{clean(slots.get('contact_phone'))}")
+        lines.append(f"【电话】{display_phone(clean(slots.get('contact_phone')))}")
         if order_type in ASKS_REPLY:
             lines.append(f"【需要回复】{_yes_no(slots.get('reply_required'))}")
     return lines

@@ -198,6 +198,24 @@ def is_valid_id_number(s: str) -> bool:
     return date(1900, 1, 1) <= born <= date.today()
 
 
+def display_phone(phone: str) -> str:
+    """A stored phone as a citizen writes it: mobiles as digits, landlines with the area code
+    and a dash (``0914-2318756``); anything else unchanged.
+
+    >>> display_phone("09142318756")
+    '0914-2318756'
+    >>> display_phone("13991405566")
+    '13991405566'
+    """
+    if not phone:
+        return ""
+    canonical = normalize_phone(str(phone))
+    if not canonical or canonical[0] == "1":
+        return str(phone)
+    area = phonenumbers.length_of_geographical_area_code(phonenumbers.parse(canonical, "CN")) + 1
+    return f"{canonical[:area]}-{canonical[area:]}"
+
+
 def mask_phone(phone: str) -> str:
     """Mask a phone number for summaries: ``139****5678``, ``0914-***2345``.
 

@@ -160,3 +160,12 @@ def test_anonymous_description_hides_the_name_and_phone_written_into_it():
     assert "王有福" not in f.summary_text("投诉", slots)
     slots["anonymous"] = False
     assert "王有福" in f.order_payload("投诉", slots, sender_id="s", channel="rest", conversation_id="c")["description"]
+
+
+def test_summary_shows_a_landline_with_its_area_code_dash():
+    slots = {"description": "路灯坏了", "district": "商州区", "address": "北新街", "contact_name": "王先生",
+             "contact_phone": "09142318756", "reply_required": True}
+    text = f.summary_text("求助", slots)
+    assert "【电话】0914-2318756" in text
+    assert f.order_payload("求助", slots, sender_id="s", channel="rest", conversation_id="s")["contact_phone"] == "09142318756"
+    assert "【电话】13912345678" in f.summary_text("求助", {**slots, "contact_phone": "13912345678"})
