@@ -90,6 +90,9 @@ _NUMERIC_ONLY = re.compile(r"^[0-9一二三四五六七八九十两]+(?:号|日|
 _MONTH_ONLY = re.compile(r"^([0-9]{1,2}|[一二三四五六七八九十]{1,3})月$")
 _EXTEND_BEFORE = re.compile(r"(?:这|近|最近|前|一|两|二|三|四|五|几)$")
 _EXTEND_AFTER = re.compile(r"^(?:多|左右|许|前后|以前|之前|以后|之后|以来|那天|那会儿?|那阵子?|的时候)")
+# 一天停好几回, 一周来三次, 一个月来两次: how often, not when
+_ONE_UNIT = re.compile(r"^(?:一|每)(?:天|日|周|星期|礼拜|个?月|年|晚上?|夜|上午|下午)(?:来|里|内|之内)?$")
+_RATE_AFTER = re.compile(r"^[^，。！？,.!?；;]{0,5}?(?:好几|几|[0-9]+|[一二三四五六七八九十两]{1,3})(?:次|回|遍|趟|顿|下)")
 _DEADLINE_AFTER = re.compile(r"^(?:内|之内|以内|后|之后|以后)")
 _WEAK = frozenset({"现在", "目前", "当前", "如今", "至今", "今后", "以后", "当时", "那时", "此时", "这时", "到现在"})
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "两": 2}
@@ -183,6 +186,10 @@ def _vetoed(an: Analysis, start: int, end: int, words: str, detail: Dict[str, An
         return True  # 三点五公里
     if _IDIOM_AFTER.match(after):
         return True  # 三天两头, 一天到晚
+    if _ONE_UNIT.match(words) and _RATE_AFTER.match(text[end:end + 10]):
+        return True  # 一天停好几回: a rate
+    if words == "一天" and before.endswith("有"):
+        return True  # 有一天: some day, not a day long
     if words in ("一分", "一秒") and _MONEY_AFTER.match(after):
         return True  # 一分都不退, 一分钱
     if words == "今年" and _AGE_AFTER.match(text[end:end + 6]):

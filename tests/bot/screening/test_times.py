@@ -3,7 +3,7 @@ from datetime import datetime
 import pytest
 
 from bot.screening.jio import jionlp
-from bot.screening.times import TimeMention, find_times, parse_time
+from bot.screening.times import TimeMention, find_times, parse_time, specific_time
 
 pytestmark = pytest.mark.skipif(jionlp() is None, reason="jionlp not installed")
 
@@ -140,3 +140,14 @@ def test_the_most_specific_time_wins(text, words):
 )
 def test_amounts_and_overdue_spans_are_no_times(text):
     assert parse_time(text, now=NOW) is None
+
+
+@pytest.mark.parametrize("text", ["我们这片儿最近老是停电，一天停好几回，冰箱里东西都坏了", "一天吵好几次", "一周停三回水",
+                                  "一个月来两次，每次都不打招呼", "一天三顿都在楼下炒菜"])
+def test_how_often_is_no_time(text):
+    assert specific_time(text, now=NOW) is None
+
+
+@pytest.mark.parametrize("text, words", [("停水一天了", "一天"), ("都一个月了还没修", "一个月"), ("有一天晚上我回家，前天又停了", "前天")])
+def test_how_long_still_counts(text, words):
+    assert specific_time(text, now=NOW).words == words
