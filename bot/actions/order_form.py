@@ -20,7 +20,7 @@ from bot.actions import order_fields as f
 from bot.actions.corrections import read_correction
 from bot.screening.order_type_words import named_order_type
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
-from bot.actions.tracker_utils import latest_intent, latest_text, previous_slot_value
+from bot.actions.tracker_utils import latest_confidence, latest_intent, latest_text, previous_slot_value
 from bot.screening.gate import SUSPECTED
 from bot.screening.names import is_name_word, parse_name_answer
 from bot.screening.times import parse_time, specific_time
@@ -44,6 +44,8 @@ def _details_in_passing(tracker: Tracker, text: str, phone: bool = False) -> Dic
     return found
 
 
+# the classifier's confidence from which an answer in the form gets the emergency numbers too
+SUSPECTED_IN_FORM_CONFIDENCE = 0.5
 _EXPLICIT_CONFIRM = re.compile(r"确认|提交|没问题|没错|对的|对着哩|就这样")
 _PUNCT_OR_SPACE = re.compile(r"[\s，。！？、,.!?~～…：:；;]+")
 _TOWN_LEVEL = re.compile(r"[镇乡]|街道|街办|办事处|社区|园区|开发区")
@@ -146,8 +148,10 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         """A correction in the citizen's words ("区县说错了，是洛南县") replaces what Rasa's
         mappings made of the message; otherwise each slot is validated as usual."""
-        if latest_intent(tracker) == SUSPECTED and tracker.get_slot(REQUESTED_SLOT):
-            # an answer inside the form that only the classifier took for an emergency
+        if (latest_intent(tracker) == SUSPECTED and tracker.get_slot(REQUESTED_SLOT)
+                and latest_confidence(tracker) >= SUSPECTED_IN_FORM_CONFIDENCE):
+            # an answer inside the form that the classifier took for an emergency with some
+            # confidence (not an address like "河滩，在桥下头" it only half suspects)
             dispatcher.utter_message(response="utter_emergency_suspected_in_form")
         events = self._correction_events(dispatcher, tracker)
         if events is not None:

@@ -17,6 +17,10 @@ def latest_intent(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
 
 
+def latest_confidence(tracker: Tracker) -> float:
+    return float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
+
+
 def latest_entity_values(tracker: Tracker, entity: str) -> List[Any]:
     return [e.get("value") for e in (tracker.latest_message or {}).get("entities", []) if e.get("entity") == entity]
 

@@ -181,3 +181,14 @@ async def test_a_time_set_right_on_the_summary_goes_in_even_if_never_asked(domai
     text = "时间说错了，不是上个月，是这个月初开始的"
     events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"order_confirmed": text})
     assert events["occurred_at"].startswith("这个月初") and events["order_confirmed"] is None
+
+
+async def test_an_answer_the_classifier_only_half_suspects_gets_no_warning(domain, dispatcher):
+    slots = {"order_type": "举报", "description": "有人在河道里挖沙，河堤都快挖塌了", "district": "丹凤县",
+             "requested_slot": "address"}
+    tracker = make_tracker(active_loop=FORM, text="棣花镇那个河滩，在桥下头", intent="emergency_suspected", slots=slots,
+                           new_slots={"address": "棣花镇那个河滩，在桥下头"})
+    tracker.latest_message["intent"]["confidence"] = 0.33
+    events = slot_events(await ValidateOrderForm().run(dispatcher, tracker, domain))
+    assert events["address"] == "棣花镇那个河滩，在桥下头"
+    assert all(m.get("response") != "utter_emergency_suspected_in_form" for m in dispatcher.messages)
