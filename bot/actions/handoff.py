@@ -149,6 +149,14 @@ class ActionHandleFallback(Action):
         if says_dissatisfied(latest_text(tracker)) and dissatisfaction_count(tracker) >= 2:
             await hand_off(dispatcher, tracker, DISSATISFIED)
             return [SlotSet("pending_offer", None)]
+        if tracker.get_slot("pending_offer") == "consult_order" and f.says_not_solved(latest_text(tracker)):
+            # "没解决，答非所问" right after an answer or an offer: the answer did not help, the
+            # 咨询 order it offered is what the citizen needs (never "没太明白")
+            from bot.actions.order_start import start_order_form  # order_start imports this module
+
+            if await hand_off_if_dissatisfied(dispatcher, tracker):
+                return [SlotSet("pending_offer", None), SlotSet("consult_question", None)]
+            return await start_order_form(dispatcher, tracker, domain)
         if fallbacks_in_a_row(tracker) >= 2:
             await hand_off(dispatcher, tracker, NOT_UNDERSTOOD)
             return [SlotSet("pending_offer", None)]

@@ -118,6 +118,17 @@ async def test_not_solved_after_an_answer_accepts_the_consult_order(domain, disp
     assert slot_events(events)["order_type"] == "咨询"
 
 
+async def test_not_solved_the_classifier_cannot_read_still_accepts_the_consult_order(domain, dispatcher):
+    from bot.actions.handoff import ActionHandleFallback
+
+    tracker = make_tracker("没解决，答非所问", "nlu_fallback",
+                           slots={"pending_offer": "consult_order", "consult_question": "农村养老金每个月能领多少"})
+    events = await ActionHandleFallback().run(dispatcher, tracker, domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "order_form"
+    assert slot_events(events)["order_type"] == "咨询"
+    assert "没太明白" not in texts(dispatcher)
+
+
 async def test_solved_after_an_answer_is_not_a_withdrawal(domain, dispatcher):
     from bot.actions.order_status import ActionPrepareWithdraw
 
