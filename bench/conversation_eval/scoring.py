@@ -141,6 +141,8 @@ def happened(record: Dict[str, Any]) -> List[str]:
         later = turns if start is None else turns[start + 1:]
         if any(A_STATUS in (t.get("actions") or []) for t in later):
             out.append("status")
+    elif A_STATUS in actions:
+        out.append("status")  # an order placed elsewhere (by phone, earlier): looked up and answered
     if any(o.get("status") == WITHDRAWN for o in orders):
         out.append("withdraw")
     return out
@@ -154,7 +156,14 @@ def _latest(orders: Sequence[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
 
 # the evaluation's authors name some 第七条 classes in short (the bot's intents: oos_<class>)
 _REFUSAL_CLASS_ALIASES = {"disclosure": "info_disclosure", "review": "admin_review", "administrative_review": "admin_review",
-                          "information_disclosure": "info_disclosure"}
+                          "information_disclosure": "info_disclosure",
+                          # the classes as case writers name them in Chinese (第七条's wording)
+                          "法院": "court", "审判": "court", "检察院": "procuratorate", "检察": "procuratorate",
+                          "军队": "military", "部队": "military", "武警": "military", "诉讼": "litigation",
+                          "仲裁": "arbitration", "纪检": "discipline", "纪检监察": "discipline", "纪委": "discipline",
+                          "行政复议": "admin_review", "复议": "admin_review", "信息公开": "info_disclosure",
+                          "政府信息公开": "info_disclosure", "信访": "petition", "他人隐私": "privacy", "隐私": "privacy",
+                          "个人信息": "privacy", "辱骂": "abuse", "谩骂": "abuse"}
 
 
 def verdict(case: Case, record: Dict[str, Any]) -> Dict[str, Any]:

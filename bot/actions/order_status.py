@@ -38,6 +38,10 @@ async def own_order(client: GatewayClient, order_no: str, sender_id: str) -> Opt
     return order
 
 
+# a number the citizen names as the order's that is not in our format (a phone call's, a typo)
+_NAMED_NUMBER = re.compile(r"(?:编号|单号|工单号|受理号)\s*(?:是|为|：|:)?\s*([A-Za-z]{0,4}[0-9][0-9\-]{5,24})")
+
+
 class ActionOrderStatus(Action):
     def name(self) -> Text:
         return "action_order_status"
@@ -59,6 +63,10 @@ class ActionOrderStatus(Action):
         except GatewayError:
             return BUSY
         if not orders:
+            named = _NAMED_NUMBER.search(f.clean(latest_text(tracker)))
+            if named:
+                return (f"没有查到编号为{named.group(1)}的工单。在这里提交的工单编号以SL开头（比如SL20261201000001），"
+                        "只能查询本人在这个渠道提交的工单；如果是打电话反映的，请拨打12345热线查询。")
             return "没有查到您在这个渠道提交过的工单。如果是打电话反映的，请拨打12345热线查询。"
         header = "您最近的工单：\n" if len(orders) > 1 else ""
         return header + "\n".join(describe(o) for o in orders)

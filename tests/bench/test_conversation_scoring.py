@@ -327,6 +327,8 @@ def test_status_counts_only_after_the_order():
     after = _record([_turn("确认", ["工单编号SL1"], ["action_submit_order"]), _turn("查一下", [], ["action_order_status"])],
                     orders)
     assert "status" not in happened(before) and "status" in happened(after)
+    # an order placed elsewhere: looked up and answered
+    assert "status" in happened(_record([_turn("编号20261125-0137办到哪了", [], ["action_order_status"])]))
     assert "consult" in happened(_record([_turn("x")], [dict(ORDER, type="咨询")]))
     assert "withdraw" in happened(_record([_turn("x")], [dict(ORDER, status="withdrawn")]))
 
@@ -362,3 +364,10 @@ def test_aggregate(cases_dir):
     assert m["dead_ends"] == 1
     assert m["by_tag"]["complaint"] == {"n": 3, "passed": 1, "pass_rate": pytest.approx(1 / 3, abs=1e-4)}
     assert m["by_outcome"]["emergency"] == {"n": 2, "outcome_ok": 1, "passed": 1}
+
+
+def test_refusal_classes_named_in_chinese():
+    from bench.conversation_eval.scoring import _REFUSAL_CLASS_ALIASES
+
+    assert _REFUSAL_CLASS_ALIASES["信访"] == "petition" and _REFUSAL_CLASS_ALIASES["诉讼"] == "litigation"
+    assert _REFUSAL_CLASS_ALIASES["他人隐私"] == "privacy" and _REFUSAL_CLASS_ALIASES["辱骂"] == "abuse"

@@ -172,6 +172,10 @@ async def test_status_without_orders(domain, use_gateway):
     dispatcher = CollectingDispatcher()
     await ActionOrderStatus().run(dispatcher, make_tracker("查工单", "order_status", sender_id="fresh-person"), domain)
     assert "没有查到" in texts(dispatcher)
+    dispatcher = CollectingDispatcher()
+    text = "你好，我上周三提的工单，编号是20261125-0137，想问一下现在办到哪一步了"
+    await ActionOrderStatus().run(dispatcher, make_tracker(text, "order_status", sender_id="fresh-person"), domain)
+    assert "编号为20261125-0137的工单" in texts(dispatcher) and "SL" in texts(dispatcher)
 
 
 async def test_a_repeat_of_an_open_matter_is_linked_not_duplicated(domain, use_gateway):
