@@ -437,6 +437,11 @@ _ADDRESSEE_BEFORE = re.compile(r"(?:你们|您们|你|您)$")
 _ADDRESSEE_AFTER = re.compile(r"^(?:这边|这里|这块|那边)?(?:能|可以|管|给|帮|能不能|可不可以|有没有人)")
 # where the citizen works or lives, not where the matter is: "我在商洛上班，我妈住在宝鸡市渭滨区…暖气不热"
 _SELF_AT_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:现在|一直|平时)?(?:在|人在)$")
+# the citizen's home, where the matter is when they work elsewhere
+_HOME = re.compile(r"老家|我家|家里|屋里|我们村|我们小区|额们村|俺们村|老屋")
+# where the citizen has come back to, not where the matter is: "…包工头欠了工资跑了，我现在回洛南了"
+_BACK_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:现在|已经|又|都)?(?:回|回到|回了|回来)$")
+_BACK_AFTER = re.compile(r"^(?:了|咧|啦|来了|老家|住|待着|呆着|以后|之后|后)|^$|^[，。！？,.!?]")
 # where the citizen is from, not where the matter is: "我是商州的，在西安住院…"
 _SELF_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:是|老家是|老家在|家是)$")
 _SELF_AFTER = re.compile(r"^(?:的|人)(?![\u4e00-\u9fff]{0,1}(?:小区|村|路|街|镇))")
@@ -451,6 +456,8 @@ def _is_travel(text: str, start: int, end: int) -> bool:
         _RELATIVE_AFTER.search(text[end:end + 8])
     if relative_there and _HERE.search(text[end:]):
         return True  # …and the matter is here: "我们村的路", "家里水管"
+    if _SELF_AT_BEFORE.search(text[max(0, start - 6):start]) and _STAY_AFTER.search(after) and _HOME.search(text[end:]):
+        return True  # "我在西安上班，想替我老家的父亲反映个事": the matter is at home
     return bool(_TRAVEL_BEFORE.search(before) and after.startswith("的"))
 
 
@@ -467,6 +474,7 @@ def other_region_mention(text: str) -> Optional[PlaceMention]:
             or (_SELF_BEFORE.search(cleaned[max(0, start - 5):start]) and _SELF_AFTER.search(cleaned[end:end + 2]))
             or (_ADDRESSEE_BEFORE.search(cleaned[max(0, start - 2):start]) and _ADDRESSEE_AFTER.search(cleaned[end:end + 6]))
             or (_SELF_AT_BEFORE.search(cleaned[max(0, start - 6):start]) and _STAY_AFTER.search(cleaned[end:end + 3]))
+            or (_BACK_BEFORE.search(cleaned[max(0, start - 6):start]) and _BACK_AFTER.search(cleaned[end:end + 2]))
         ):
             return None  # a served or local place that is not only where someone comes from
     for chain in chains:

@@ -106,11 +106,15 @@ def has_content(text: str) -> bool:
 _FILLER = re.compile(r"[\s，。！？、,.!?~～…：:；;“”\"'‘’（）()【】\[\]你我他她它们的了吗呢啊呀吧这那是就都也还]+")
 
 
+# who is insulted and how much: "你们12345全是一帮…，骂的就是你们" says nothing more than the insults
+_ABUSE_FRAME = re.compile(r"12345|热线|客服|接线员|机器人|智能助手|政府|全都|全|一帮|一群|一伙|一堆|就是|骂的|骂|真|太|简直|都")
+
+
 def is_pure_abuse(text: str) -> bool:
     """Insults and nothing else: with a matter beside the insults it is a request (第七条(十二) is about abuse only)."""
     if not cue(text, "abuse"):
         return False
-    rest = _FILLER.sub("", _CUE_RE["abuse"].sub("", text or ""))
+    rest = _FILLER.sub("", _ABUSE_FRAME.sub("", _CUE_RE["abuse"].sub("", text or "")))
     return len(rest) < 6
 
 

@@ -280,3 +280,11 @@ def test_colloquial_capital_origin_and_sights():
     # 凤凰古镇 is 柞水's
     assert find_district("在凤凰古镇买东西被宰了") == "柞水县"
     assert find_other_region("我们从汉中过来旅游，在凤凰古镇被强买强卖") is None
+
+
+def test_where_the_citizen_works_or_has_come_back_to_is_not_the_matters_place():
+    assert find_other_region("您好，我在西安上班，想替我老家的父亲反映个事。他一个人住在老屋里，房顶漏得厉害") is None
+    assert find_other_region("我在西安打工，老板不给工资") == "西安"
+    text = "我去年在河南省郑州一个工地上干活，包工头欠了我们八个人的工资跑了，我现在回洛南了，能不能帮我们要回来"
+    assert find_other_region(text) == "河南省郑州"
+    assert find_other_region("我回商州以后发现家里水管坏了") is None

@@ -727,3 +727,15 @@ def test_emergencies_seen_in_fresh_conversations(text, kinds):
 )
 def test_no_emergency_in_a_request_about_phone_signal(text):
     assert not detect_emergency(text).is_emergency
+
+
+@pytest.mark.parametrize("text", ["隔壁那男的正在打他老婆，女的一直喊救命，刚才咚的一声像是被推倒了",
+                                  "救命啊，他又在打他媳妇", "对门那家女的在屋里拼命喊救命"])
+def test_violence_at_home_happening_now(text):
+    result = detect_emergency(text)
+    assert result.is_emergency and result.kinds[0] == "police"
+
+
+@pytest.mark.parametrize("text", ["楼下两口子天天吵架，没动手，就是吵得人睡不着", "我小时候我爸老打我妈"])
+def test_quarrels_and_stories_are_no_emergency(text):
+    assert not detect_emergency(text).is_emergency

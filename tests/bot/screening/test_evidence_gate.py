@@ -168,3 +168,15 @@ def test_a_new_matter_ending_with_please_check_is_no_status_query():
 def test_an_army_compound_as_a_landmark_is_no_military_matter():
     assert not evidence.has_cue("大赵峪街道，部队营区后墙外那条小路边的垃圾堆", "military")
     assert evidence.has_cue("部队的人把路占了", "military")
+
+
+def test_asking_for_help_is_no_praise():
+    text = "我去年在河南省郑州一个工地上干活，包工头欠了我们八个人的工资跑了，我现在回洛南了，能不能帮我们要回来"
+    assert decide(text, "praise", rank("praise", "request_help"), False).intent != "praise"
+    assert decide("小区门口的网格员帮我们把漏水的管子修好了", "praise", rank("praise"), False).intent == "praise"
+
+
+def test_insults_at_the_hotline_and_nothing_else_are_abuse():
+    text = "你们12345全是一帮吃干饭的废物，骂的就是你们，滚"
+    assert decide(text, "oos_abuse", rank("oos_abuse", "praise", "greet"), False).intent == "oos_abuse"
+    assert decide("你们政府真是废物，我们村的路修了三年还没修好", "oos_abuse", rank("oos_abuse", "complaint"), False).intent != "oos_abuse"
