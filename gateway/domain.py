@@ -109,6 +109,7 @@ class EventKind(StrEnum):
     REVIEW_REJECT = "review_reject"  # 审核不通过，退回重新办理
     REOPEN = "reopen"  # 重办 (第二十二条)
     FEEDBACK = "feedback"  # 满意度回访
+    CITIZEN_REOPEN = "citizen_reopen"  # 群众不满意、申请重办 (第二十二条; issue 14)
     DUPLICATE = "duplicate"  # 重复诉求，已并入本工单 (第七条（七）)
 
     @property
@@ -132,6 +133,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.REVIEW_REJECT: "审核退回",
     EventKind.REOPEN: "重办",
     EventKind.FEEDBACK: "满意度评价",
+    EventKind.CITIZEN_REOPEN: "群众申请重办",
     EventKind.DUPLICATE: "重复诉求并单",
 }
 

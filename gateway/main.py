@@ -14,12 +14,13 @@ from gateway.api.deps import require_token
 from gateway.api.errors import install_exception_handlers
 from gateway.api.middleware import BodySizeLimitMiddleware
 from gateway.api.routes import attachments, events, health, kb_gaps, orders, reports, routing
-from gateway.api.routes import portal
+from gateway.api.routes import notifications, portal
 from gateway.core.config import Settings, load_token_registry
 from gateway.core.db import Database
 from gateway.core.workdays import WorkdayCalendar
 from gateway.services.attachments import AttachmentStore, megabytes
 from gateway.services.orders import utcnow
+from gateway.services.notifications import NotificationWorker
 from gateway.services.outbox import OutboxWorker
 from gateway.services.routing import RoutingTableStore
 
@@ -50,9 +51,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.upstream_url:
             worker = OutboxWorker(database.sessionmaker, settings, lambda: app.state.clock())
             worker.start()
+        notifier = None
+        console = getattr(app.state, "console_settings", None)
+        if settings.notify_enabled and console is not None and console.rasa_api_token is not None:
+            # results to the citizen's channel through Rasa (issue 14; services/notifications.py)
+            notifier = NotificationWorker(database.sessionmaker, settings, console, lambda: app.state.clock())
+            notifier.start()
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.stop()
             if worker is not None:
                 worker.stop()
             database.dispose()
@@ -91,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(reports.router)
     api.include_router(attachments.router)
     api.include_router(kb_gaps.router)
+    api.include_router(notifications.router)
     app.include_router(health.router)
     app.include_router(portal.router)  # demo portal page and the chat widget's files
     app.include_router(api)

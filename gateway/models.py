@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     TypeDecorator,
     false,
 )
@@ -121,6 +122,9 @@ class Order(Base):
     route_unit: Mapped[str | None] = mapped_column(String(64))
     route_co_units: Mapped[list[str] | None] = mapped_column(JSONOptional)
     route_reason: Mapped[str | None] = mapped_column(String(500))
+    # revision 0012: a citizen's 不满意 that could not be reopened by itself waits for a supervisor (issue 14)
+    supervisor_queue_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    supervisor_queue_reason: Mapped[str | None] = mapped_column(String(500))
 
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", order_by="OrderEvent.id", viewonly=True
@@ -214,6 +218,35 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     # set after GATEWAY_OUTBOX_MAX_ATTEMPTS failures (revision 0010): dead-lettered until a supervisor retries
     dead_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class Notification(Base):
+    """The result of an order on its way to the citizen's channel (revision 0012, issue 14).
+
+    Written in the transaction of the event that causes it (审核通过 → 已办结), one row per
+    (order, event) — the unique constraint makes the same event recorded twice one row —
+    and drained like the upstream outbox: a lease per row, backoff with jitter, dead letters.
+    ``outcome`` is what the channel reported: delivered / template / undelivered / failed."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    order_no: Mapped[str] = mapped_column(String(32), index=True)
+    event_key: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    dead_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    outcome_detail: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("order_no", "event_key", name="uq_notifications_order_no_event_key"),)
 
 
 class StoredAttachment(Base):

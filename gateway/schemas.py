@@ -355,6 +355,8 @@ class OrderOut(BaseModel):
     extension_count: int = 0
     return_count: int = 0
     reopen_count: int = 0
+    supervisor_queue_at: dt.datetime | None = Field(default=None, description="群众不满意、未能自动重办，转值班长的时间")
+    supervisor_queue_reason: str | None = None
     route_rule: str | None = Field(default=None, description="派单规则：vertical / district / department / manual")
     route_unit: str | None = Field(default=None, description="建议主办单位（manual 时为空，进入人工派单队列）")
     route_co_units: list[str] = Field(default_factory=list)
@@ -516,6 +518,10 @@ class ReplyEvent(_Event):
     recovered_loss: Annotated[
         str | None, _text("挽回损失情况", min_len=1, max_len=200, optional=True), Field(**_limits(1, 200))
     ] = None
+    written_explanation: bool = Field(
+        default=False,
+        description="已上传书面履责意见并向服务对象说明（第二十二条（三））：群众不满意时不自动重办，转值班长",
+    )
 
 
 class ReviewApproveEvent(_Event):
@@ -548,6 +554,15 @@ class FeedbackEvent(_Event):
     kind: Literal["feedback"]
     satisfaction: Satisfaction
     comment: Annotated[str | None, _text("评价内容", min_len=1, max_len=500, optional=True), Field(**_limits(1, 500))] = None
+    source: Channel | None = Field(default=None, description="评价来源渠道（群众在微信、网页、邮件中评价时）")
+
+
+class CitizenReopenEvent(_Event):
+    """群众对办理结果不满意、申请重办（第二十二条）：一次为限，第二十二条（三）事项转值班长。"""
+
+    kind: Literal["citizen_reopen"]
+    reason: Annotated[str, _text("仍未解决的问题", min_len=2, max_len=500, optional=False), Field(**_limits(2, 500))]
+    source: Channel | None = Field(default=None, description="来源渠道")
 
 
 OrderEventRequest = Annotated[
@@ -564,7 +579,8 @@ OrderEventRequest = Annotated[
     | ReviewRejectEvent
     | WithdrawEvent
     | ReopenEvent
-    | FeedbackEvent,
+    | FeedbackEvent
+    | CitizenReopenEvent,
     Field(discriminator="kind"),
 ]
 

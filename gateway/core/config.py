@@ -91,6 +91,22 @@ class Settings(BaseSettings):
     def outbox_lease_seconds(self) -> float:
         """The lease must outlast one send (the request's timeout), or two replicas could send at once."""
         return max(self.outbox_lease_s or self.upstream_timeout_s + 30, self.upstream_timeout_s + 1)
+    # results to the citizen's channel (issue 14, services/notifications.py); Rasa's URL and token are the console's
+    notify_enabled: bool = Field(
+        default=True,
+        description="Run the notification worker (results to the citizen's channel) when RASA_API_TOKEN is set.",
+    )
+    notify_poll_s: float = Field(default=1.0, gt=0, le=600)
+    notify_backoff_base_s: float = Field(default=2.0, gt=0, le=3600)
+    notify_backoff_max_s: float = Field(default=600.0, gt=0, le=86400)
+    notify_max_attempts: int = Field(
+        default=10, ge=1, le=1000,
+        description="Failed hand-overs of one result to Rasa before it is dead-lettered (the console lists it).",
+    )
+    notify_rating_hours: float = Field(
+        default=72.0, gt=0, le=24 * 90,
+        description="How long after the result a rating is accepted; no answer in time = no rating.",
+    )
     attachments_dir: Path = Field(
         default=Path("var/attachments"),
         description="Folder of uploaded attachments (content-addressed by SHA-256); shared by all replicas.",

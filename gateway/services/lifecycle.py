@@ -26,6 +26,7 @@ from gateway.domain import (
 )
 from gateway.models import Order, OrderEvent
 from gateway.schemas import (
+    CitizenReopenEvent,
     DispatchEvent,
     ExtensionApproveEvent,
     ExtensionRejectEvent,
@@ -41,6 +42,7 @@ from gateway.schemas import (
     SignEvent,
     WithdrawEvent,
 )
+from gateway.services import notifications
 from gateway.services.orders import OrderNotFound, get_order, order_concerns_unit
 from gateway.services.routing import RoutingTable
 
@@ -74,7 +76,10 @@ RULES: dict[EventKind, Rule] = {
     EventKind.WITHDRAWN: Rule(WITHDRAWABLE_STATUSES, (Role.BOT, Role.AGENT, Role.ADMIN)),
     EventKind.REOPEN: Rule(frozenset({S.COMPLETED}), _PLATFORM),
     EventKind.FEEDBACK: Rule(frozenset({S.COMPLETED}), (Role.BOT, Role.AGENT, Role.ADMIN)),
+    EventKind.CITIZEN_REOPEN: Rule(frozenset({S.COMPLETED}), (Role.BOT, Role.AGENT, Role.ADMIN)),
 }
+
+REOPEN_LIMIT = 1  # 重办 once per order by the citizen's 不满意; later ones go to a supervisor
 
 _REQUEST_KINDS = {"withdraw": EventKind.WITHDRAWN}
 
@@ -203,10 +208,22 @@ def apply_event(
             payload={"from": current.value, "to": values["status"], **payload},
         )
     )
+    if kind is EventKind.REVIEW_APPROVE:
+        # 双反馈 (第十三条): the accepted result goes to the citizen's channel, in this same transaction
+        notifications.enqueue(session, order, tz, now)
     session.commit()
     session.refresh(order)
     session.commit()
     return order
+
+
+def _citizen_reopen_refusal(order: Order) -> str | None:
+    """Why a citizen's 不满意 cannot reopen the order by itself (then a supervisor decides), or None."""
+    if (order.reopen_count or 0) >= REOPEN_LIMIT:
+        return "该工单已重办过一次"
+    if (order.reply or {}).get("written_explanation"):
+        return "承办单位已出具书面履责意见并向群众说明（第二十二条（三））"
+    return None
 
 
 def _check_known_units(routing: RoutingTable, units: list[str]) -> None:
@@ -299,7 +316,9 @@ def _plan(
             raise EventInvalid("该工单需要回复服务对象：请填写回复服务对象情况（citizen_reply），或在 no_reply_note 中说明无法回复的情况")
         return {"status": S.REPLIED.value, "replied_at": now, "reply": data}, data
     if isinstance(event, ReviewApproveEvent):
-        return {"status": S.COMPLETED.value, "completed_at": now}, data
+        # a new round is rated afresh (an earlier round's 不满意 led to this one)
+        return {"status": S.COMPLETED.value, "completed_at": now, "satisfaction": None,
+                "satisfaction_comment": None}, data
     if isinstance(event, ReviewRejectEvent):
         return {"status": S.HANDLING.value, "replied_at": None}, data
     if isinstance(event, WithdrawEvent):
@@ -314,8 +333,21 @@ def _plan(
             reopen_count=order.reopen_count + 1,
             satisfaction=None,
             satisfaction_comment=None,
+            supervisor_queue_at=None,
+            supervisor_queue_reason=None,
         )
         return values, {**data, "due_at": values["due_at"].isoformat()}
+    if isinstance(event, CitizenReopenEvent):
+        refusal = _citizen_reopen_refusal(order)
+        if refusal is not None:
+            if order.supervisor_queue_at is not None:
+                raise TransitionConflict("该工单已转值班长处理，请耐心等待")
+            return ({"supervisor_queue_at": now, "supervisor_queue_reason": f"{refusal}；群众意见：{event.reason}"[:500]},
+                    {**data, "decision": "supervisor", "why": refusal})
+        values = _dispatch_values(order, now, calendar, tz)
+        values.update(status=S.DISPATCHED.value, reopen_count=order.reopen_count + 1)  # 同一承办单位, keeps the rating
+        return values, {**data, "decision": "reopened", "lead_unit": order.lead_unit,
+                        "due_at": values["due_at"].isoformat()}
     if isinstance(event, FeedbackEvent):
         if order.satisfaction is not None:
             raise TransitionConflict("该工单已评价，不能重复评价")

@@ -37,6 +37,8 @@ from gateway.migrate import upgrade  # noqa: E402
 # Most tests create many similar orders for one sender; duplicate linking
 # (第七条（七）) is switched on explicitly in test_duplicates.py.
 os.environ["GATEWAY_DUPLICATE_CHECK"] = "false"
+# The notification worker (issue 14) would talk to a Rasa that is not there; its tests drive it directly.
+os.environ["GATEWAY_NOTIFY_ENABLED"] = "false"
 
 TOKEN = "test-token-" + secrets.token_hex(8)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -45,7 +47,7 @@ STAFF_TOKEN = "test-agent-" + secrets.token_hex(8)
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TABLES = (
     "order_events", "idempotency_keys", "orders", "order_no_counters", "direct_answers", "personal_data_reads",
-    "outbox", "attachments",
+    "outbox", "attachments", "notifications",
 )
 
 

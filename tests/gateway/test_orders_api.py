@@ -17,6 +17,8 @@ ORDER_FIELDS = {
     "dispatched_at", "signed_at", "replied_at", "completed_at", "timeliness", "timeliness_label",
     "pending_request", "reply", "satisfaction", "satisfaction_comment", "extension_count",
     "return_count", "reopen_count",
+    # revision 0012
+    "supervisor_queue_at", "supervisor_queue_reason",
     # revision 0004
     "route_rule", "route_unit", "route_co_units", "route_reason",
     "notice",

@@ -114,6 +114,8 @@ def to_out(
         extension_count=order.extension_count or 0,
         return_count=order.return_count or 0,
         reopen_count=order.reopen_count or 0,
+        supervisor_queue_at=local(order.supervisor_queue_at),
+        supervisor_queue_reason=order.supervisor_queue_reason,
         route_rule=order.route_rule,
         route_unit=order.route_unit,
         route_co_units=list(order.route_co_units or []),
