@@ -46,6 +46,8 @@ def _details_in_passing(tracker: Tracker, text: str, phone: bool = False) -> Dic
 
 # the classifier's confidence from which an answer in the form gets the emergency numbers too
 SUSPECTED_IN_FORM_CONFIDENCE = 0.5
+# an answer to the type question this long tells the matter (more), not only a type
+TOLD_MORE_CHARS = 15
 _EXPLICIT_CONFIRM = re.compile(r"确认|提交|没问题|没错|对的|对着哩|就这样")
 _PUNCT_OR_SPACE = re.compile(r"[\s，。！？、,.!?~～…：:；;]+")
 _TOWN_LEVEL = re.compile(r"[镇乡]|街道|街办|办事处|社区|园区|开发区")
@@ -224,6 +226,21 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"order_type": named}
         if tracker.get_slot(REQUESTED_SLOT) != "order_type":
             return {"order_type": previous_slot_value(tracker, "order_type")}
+        said = f.clean(latest_text(tracker))
+        if f.han_count(said) >= TOLD_MORE_CHARS and f.has_substance(said):
+            # "现在没事了…消防通道还被物业堆满了…" asked for the type: the matter, told more fully;
+            # it joins the description (nothing the citizen said is lost) and its intent gives the type
+            result: Dict[Text, Any] = {"description": f.told_with_opening(tracker.get_slot("description"), said)[: f.MAX_DESCRIPTION_CHARS]}
+            by_intent = f.INTENT_TO_ORDER_TYPE.get(latest_intent(tracker))
+            if by_intent and by_intent != "咨询":
+                result["order_type"] = by_intent
+                return result
+            if _times_asked(tracker, "order_type") >= 2:
+                result["order_type"] = "求助"
+                return result
+            result["order_type"] = None
+            dispatcher.utter_message(response="utter_order_type_unclear")
+            return result
         if _times_asked(tracker, "order_type") >= 2:
             return {"order_type": "求助"}  # no dead end: a help request reaches a unit all the same
         dispatcher.utter_message(response="utter_order_type_unclear")

@@ -192,3 +192,13 @@ async def test_an_answer_the_classifier_only_half_suspects_gets_no_warning(domai
     events = slot_events(await ValidateOrderForm().run(dispatcher, tracker, domain))
     assert events["address"] == "棣花镇那个河滩，在桥下头"
     assert all(m.get("response") != "utter_emergency_suspected_in_form" for m in dispatcher.messages)
+
+
+async def test_the_matter_told_at_the_type_question_joins_the_description(domain, dispatcher):
+    slots = {"description": "前天晚上我家娃把一锅饭烧了，满屋子都是烟", "requested_slot": "order_type"}
+    text = "现在没事了，火早关了，我是想说我们楼道那个烟感一声都没响，消防通道还被物业堆满了纸箱子旧家具，真出事咋跑？"
+    events = await run_form(domain, dispatcher, text=text, intent="complaint", slots=slots, new_slots={"order_type": text})
+    assert events["order_type"] == "投诉"
+    assert "一锅饭" in events["description"] and "消防通道" in events["description"]
+    events = await run_form(domain, dispatcher, text=text, intent="inform", slots=slots, new_slots={"order_type": text})
+    assert events["order_type"] is None and "消防通道" in events["description"]
