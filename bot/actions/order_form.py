@@ -23,7 +23,7 @@ from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_confidence, latest_intent, latest_text, previous_slot_value
 from bot.screening.gate import SUSPECTED
 from bot.screening.names import is_name_word, parse_name_answer
-from bot.screening.times import parse_time, specific_time
+from bot.screening.times import is_coarse, parse_time, specific_time
 from bot.screening.districts import district_mention, find_town
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
 
@@ -211,6 +211,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         told = f.told_with_opening(tracker.get_slot("opening_matter"), text)[: f.MAX_DESCRIPTION_CHARS]
         result: Dict[Text, Any] = {"description": told, **_details_in_passing(tracker, text, phone=True)}
         when = specific_time(text) if not tracker.get_slot("occurred_at") else None
+        if when is not None and tracker.get_slot("order_type") not in f.NO_TIME_TYPES and is_coarse(text, when):
+            when = None  # "三天了": the form asks the day, the rough time is the fallback
         if when is not None:
             result["occurred_at"] = when.words  # "前天晚上十点多村里变压器跳闸…": not asked again
         if tracker.get_slot("order_type") == "投诉":
@@ -315,6 +317,10 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"occurred_at": None}
         text = f.clean(value)
         answer = f.parse_occurred_at(text) or f.UNKNOWN_TIME
+        if answer == f.UNKNOWN_TIME and tracker.get_slot(REQUESTED_SLOT) == "occurred_at":
+            rough = specific_time(f.clean(tracker.get_slot("description")))
+            if rough is not None:
+                return {"occurred_at": rough.words}  # "记不清了": the rough time the matter was told with
         if answer == f.UNKNOWN_TIME or tracker.get_slot(REQUESTED_SLOT) != "occurred_at":
             return {"occurred_at": answer}
         mention = parse_time(text)

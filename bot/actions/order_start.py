@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import order_fields as f
 from bot.screening.evidence import is_substantive
 from bot.screening.names import signed_name
-from bot.screening.times import specific_time
+from bot.screening.times import opening_time, specific_time
 from bot.screening.order_type_words import named_order_type
 from bot.actions.tracker_utils import events_before_latest_message, first_entity, latest_intent, latest_text, reset_order_events
 
@@ -62,6 +62,8 @@ class ActionStartOrder(Action):
                 continue  # "表扬王大夫": a name in the matter is not the contact person
             if entity == "time" and specific_time(text) is None:
                 continue  # "晚上偷偷挖沙", "十一二点" say not when: the form asks where it needs a time
+            if entity == "time" and keep.get("order_type") not in f.NO_TIME_TYPES and opening_time(text) is None:
+                continue  # "屋里没水三天咧", "上周": the form asks the day, the rough time is its fallback
             if value:
                 keep[slot] = value
         keep["form_run_id"] = uuid.uuid4().hex

@@ -90,6 +90,7 @@ _NUMERIC_ONLY = re.compile(r"^[0-9一二三四五六七八九十两]+(?:号|日|
 _MONTH_ONLY = re.compile(r"^([0-9]{1,2}|[一二三四五六七八九十]{1,3})月$")
 _EXTEND_BEFORE = re.compile(r"(?:这|近|最近|前|一|两|二|三|四|五|几)$")
 _EXTEND_AFTER = re.compile(r"^(?:多|左右|许|前后|以前|之前|以后|之后|以来|那天|那会儿?|那阵子?|的时候)")
+_YI_WORD_AFTER = frozenset("直下样般起共些点块边道")
 # 一天停好几回, 一周来三次, 一个月来两次: how often, not when
 _ONE_UNIT = re.compile(r"^(?:一|每)(?:天|日|周|星期|礼拜|个?月|年|晚上?|夜|上午|下午)(?:来|里|内|之内)?$")
 _RATE_AFTER = re.compile(r"^[^，。！？,.!?；;]{0,5}?(?:好几|几|[0-9]+|[一二三四五六七八九十两]{1,3})(?:次|回|遍|趟|顿|下)")
@@ -231,6 +232,8 @@ def _jionlp_mentions(an: Analysis, now: datetime) -> List[Tuple[int, int, Option
         words = an.cleaned[start:end]
         if _vetoed(an, start, end, words, detail):
             continue
+        if words.endswith("一") and an.cleaned[end:end + 1] in _YI_WORD_AFTER:
+            continue  # 这周一直停电: 一直 (all along), not Monday
         start, end = _extend(an.cleaned, start, end, detail.get("type", ""))
         normalized, kind, future = _normalize(detail, words, an.cleaned[end:end + 3], now)
         if kind == "duration" and an.cleaned[start:start + 1] in "这近最":
@@ -336,3 +339,31 @@ def _specificity(text: str, mention: TimeMention) -> int:
     if mention.kind == "span":
         return 3
     return 4
+
+
+# a week or a month without its day: 上周, 这个礼拜, 上个月 (not 从上个月开始, a span since)
+_COARSE_WORDS = re.compile(r"^(?:上上?|这|本|前)(?:个|一个)?(?:周|星期|礼拜|月)$|^(?:前几天|前些天|前段时间|前阵子|去年|前年)$")
+
+
+def is_coarse(text: str, mention: TimeMention) -> bool:
+    """A time that says roughly, not on which day the matter began or happened: how long
+    (屋里没水三天咧, 一个多月了) or a week or month alone (上周在农家乐吃完饭). A citizen
+    asked "什么时候" can usually say the day; the rough time stays the fallback.
+
+    >>> is_coarse("屋里没水三天咧", parse_time("屋里没水三天咧"))
+    True
+    >>> is_coarse("上周三晚上", parse_time("上周三晚上"))
+    False
+    """
+    if mention.kind == "duration":
+        return True
+    since = text[max(0, mention.start - 2):mention.start].endswith(("从", "自")) or \
+        text[mention.end:mention.end + 3].startswith(("开始", "以来", "起", "到现在", "一直"))
+    return bool(_COARSE_WORDS.match(mention.words)) and not since
+
+
+def opening_time(text: str, now: Optional[datetime] = None) -> Optional[TimeMention]:
+    """The time a first message gives when it says on which day (or since when), else None
+    (rough times are asked; see `is_coarse`)."""
+    mention = specific_time(text, now)
+    return None if mention is None or is_coarse(text, mention) else mention

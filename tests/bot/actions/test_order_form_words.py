@@ -202,3 +202,22 @@ async def test_the_matter_told_at_the_type_question_joins_the_description(domain
     assert "一锅饭" in events["description"] and "消防通道" in events["description"]
     events = await run_form(domain, dispatcher, text=text, intent="inform", slots=slots, new_slots={"order_type": text})
     assert events["order_type"] is None and "消防通道" in events["description"]
+
+
+async def test_a_rough_time_from_the_opening_is_asked_and_stays_the_fallback(domain, dispatcher):
+    from bot.actions.order_start import ActionStartOrder
+
+    opening = "我怀疑是食物中毒，上周在朱家湾一家农家乐吃完饭，我们一家五口全拉肚子了，我要投诉"
+    entities = [{"entity": "time", "value": "上周", "start": 9, "end": 11}]
+    events = slot_events(await ActionStartOrder().run(dispatcher, make_tracker(opening, "complaint", entities=entities), domain))
+    assert events.get("occurred_at") is None and events["order_type"] == "投诉"
+    praise = "上周在县医院住院，护士小王特别耐心，我想表扬她"
+    events = slot_events(await ActionStartOrder().run(
+        dispatcher, make_tracker(praise, "praise", entities=[{"entity": "time", "value": "上周", "start": 0, "end": 2}]), domain))
+    assert events.get("occurred_at") == "上周"  # never asked for a praise: the rough time is kept
+    slots = {"order_type": "投诉", "description": opening, "district": "柞水县", "address": "营盘镇朱家湾村",
+             "requested_slot": "occurred_at"}
+    events = await run_form(domain, dispatcher, text="记不清了", slots=slots, new_slots={"occurred_at": "记不清了"})
+    assert events["occurred_at"] == "上周"
+    events = await run_form(domain, dispatcher, text="上周日中午", slots=slots, new_slots={"occurred_at": "上周日中午"})
+    assert events["occurred_at"] == "上周日中午"

@@ -151,3 +151,13 @@ def test_how_often_is_no_time(text):
 @pytest.mark.parametrize("text, words", [("停水一天了", "一天"), ("都一个月了还没修", "一个月"), ("有一天晚上我回家，前天又停了", "前天")])
 def test_how_long_still_counts(text, words):
     assert specific_time(text, now=NOW).words == words
+
+
+def test_rough_times_are_told_apart():
+    from bot.screening.times import is_coarse, opening_time
+
+    for text in ("屋里没水三天咧", "上周在朱家湾一家农家乐吃完饭", "一个多月了", "上个礼拜"):
+        assert is_coarse(text, parse_time(text, now=NOW)) and opening_time(text, now=NOW) is None
+    for text in ("上周三晚上", "前天下午", "从上个月开始一直这样"):
+        assert opening_time(text, now=NOW) is not None
+    assert "这周一" not in [m.words for m in find_times("这周一直停电", now=NOW)]
