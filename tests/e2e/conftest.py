@@ -47,6 +47,9 @@ class Stack:
                                     redis_url=self.redis_url, extra_env={"REDIS_KEY_PREFIX": self.redis_prefix,
                                                                          "EVENTS_DB_URL": self.events_url,
                                                                          **self.wechat_env(),
+                                                                         # channels report result deliveries (issue 14)
+                                                                         "GATEWAY_URL": self.gateway.url,
+                                                                         "GATEWAY_API_TOKEN": self.gateway_token,
                                                                          # the widget on the gateway's demo page
                                                                          "WEBCHAT_ALLOWED_ORIGINS": f"{self.gateway_origin},{self.portal_origin}",
                                                                          **(self.mail.rasa_env if self.mail else {})})
@@ -55,7 +58,8 @@ class Stack:
         """The WeChat channel on the stack's Rasa, talking to the fake WeChat API (safe mode)."""
         return {"WECHAT_TOKEN": wechat_peers.TOKEN, "WECHAT_APP_ID": wechat_peers.APP_ID,
                 "WECHAT_APP_SECRET": wechat_peers.APP_SECRET, "WECHAT_ENCODING_AES_KEY": wechat_peers.AES_KEY,
-                "WECHAT_API_BASE_URL": self.wechat_api.url, "WECHAT_REDIS_PREFIX": f"{self.redis_prefix}:wechat"}
+                "WECHAT_API_BASE_URL": self.wechat_api.url, "WECHAT_REDIS_PREFIX": f"{self.redis_prefix}:wechat",
+                "WECHAT_RESULT_TEMPLATE_ID": wechat_peers.RESULT_TEMPLATE_ID}
 
     def gateway_env(self) -> Dict[str, str]:
         """The agent console: Rasa's HTTP API, the events table, always staffed, a first supervisor."""
