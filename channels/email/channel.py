@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.email.handler import MailHandler, validate_payload
+from channels.outcome import notification_of, report
 from channels.email.settings import Settings
 from channels.email.store import make_store
 
@@ -38,7 +39,13 @@ class EmailOutput(OutputChannel):
         self.handler = handler
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        await self.handler.send_to_thread(recipient_id, [message])
+        sent = await self.handler.send_to_thread(recipient_id, [message])
+        notification = notification_of(message)
+        if notification is not None:  # a result (issue 14): a reply in the order's thread
+            settings = self.handler.settings
+            await report(notification, "delivered" if sent else "undelivered",
+                         None if sent else "邮件回复未能发出", gateway_url=settings.gateway_url,
+                         token=settings.gateway_token)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.handler.send_to_thread(recipient_id, [{"text": text}])

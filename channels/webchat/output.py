@@ -8,6 +8,8 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel
 
+from channels.outcome import notification_of, report
+
 logger = logging.getLogger(__name__)
 
 BOT_EVENT = "bot_uttered"
@@ -52,6 +54,18 @@ class WebChatOutput(OutputChannel):
             logger.debug("webchat: nothing to show in a bot message with keys %s", sorted(message))
             return
         await self.sio.emit(self.bot_message_evt, rendered, room=recipient_id)
+        notification = notification_of(message)
+        if notification is not None:
+            # a result (issue 14): it is in the conversation either way; the history shows it when the
+            # widget is next opened on that browser. "pushed" when a page of this server had it open.
+            open_here = bool(self._participants(recipient_id))
+            await report(notification, "pushed" if open_here else "stored")
+
+    def _participants(self, room: str) -> List[Any]:
+        try:
+            return list(self.sio.manager.get_participants("/", room))
+        except Exception:  # noqa: BLE001 - unknown room, or a manager without the call
+            return []
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text, **kwargs})

@@ -71,6 +71,24 @@ class HotlineWeChatClient(WeChatClient):
                 return Delivery(False, None, f"{type(exc).__name__}: {exc}")
         return Delivery(False, None, "access token rejected twice")
 
+    def send_template_blocking(self, openid: str, template_id: str, data: dict, url: str = "") -> Delivery:
+        """A template message (模板消息), for results outside the 48-hour customer-service window."""
+        for attempt in range(2):
+            token = None
+            try:
+                token = self.access_token
+                self.message.send_template(openid, template_id, data, url=url or None)
+                return Delivery(True)
+            except WeChatClientException as exc:
+                code = int(exc.errcode) if exc.errcode is not None else None
+                if code in TOKEN_ERRORS and attempt == 0 and token:
+                    self.tokens.invalidate(token)
+                    continue
+                return Delivery(False, code, UNDELIVERABLE.get(code, str(exc.errmsg or exc)))
+            except Exception as exc:  # network errors, lock timeouts
+                return Delivery(False, None, f"{type(exc).__name__}: {exc}")
+        return Delivery(False, None, "access token rejected twice")
+
 
 class CustomerServiceSender:
     """Sends texts to one citizen in order, off the event loop; records failures."""
@@ -80,7 +98,14 @@ class CustomerServiceSender:
         self.stores = stores
         self.client = client or (HotlineWeChatClient(settings) if settings.can_send else None)
 
-    async def send(self, openid: str, texts: List[str]) -> List[Delivery]:
+    async def send_template(self, openid: str, data: dict) -> Delivery:
+        if self.client is None or not self.settings.result_template_id:
+            return Delivery(False, None, "no template configured")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.client.send_template_blocking, openid,
+                                          self.settings.result_template_id, data, self.settings.result_template_url)
+
+    async def send(self, openid: str, texts: List[str], record: bool = True) -> List[Delivery]:
         results: List[Delivery] = []
         loop = asyncio.get_running_loop()
         for i, text in enumerate(texts):
@@ -90,6 +115,8 @@ class CustomerServiceSender:
                 result = await loop.run_in_executor(None, self.client.send_text_blocking, openid, text)
             results.append(result)
             if not result.ok:
+                if not record:
+                    break
                 # the rest would fail the same way: keep all of it for the agents
                 for rest in texts[i:]:
                     await self.stores.record_undelivered(openid, rest, result.errcode, result.errmsg)

@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.outcome import notification_of, report
 from channels.wechat.api import CustomerServiceSender
 from channels.wechat.core import Answer, WeChatEndpoint
 from channels.wechat.replies import render
@@ -36,15 +37,54 @@ class WeChatOutput(OutputChannel):
     def __init__(self, sender: CustomerServiceSender, text_limit_bytes: int) -> None:
         self.sender = sender
         self.text_limit_bytes = text_limit_bytes
+        self.gateway_url = sender.settings.gateway_url
+        self.gateway_token = sender.settings.gateway_token
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         rendered = render([message], self.text_limit_bytes)
         await self.sender.stores.save_options(recipient_id, rendered.options)
-        if rendered.texts:
+        notification = notification_of(message)
+        if notification is not None:
+            await self._send_result(recipient_id, rendered.texts, message, notification)
+        elif rendered.texts:
             await self.sender.send(recipient_id, rendered.texts)
+
+    async def _send_result(self, openid: str, texts: List[str], message: Dict[str, Any], notification: str) -> None:
+        """A result (issue 14): customer-service message; outside the 48-hour window the template
+        message if configured; otherwise undelivered (the console lists it for 电话回访)."""
+        results = await self.sender.send(openid, texts, record=False)
+        if results and all(r.ok for r in results):
+            await report(notification, "delivered", gateway_url=self.gateway_url, token=self.gateway_token)
+            return
+        failed = next(r for r in results if not r.ok) if results else None
+        reason = f"{failed.errcode or ''} {failed.errmsg}".strip() if failed else "nothing to send"
+        parts = message.get("result") if isinstance(message.get("result"), dict) else {}
+        template = await self.sender.send_template(openid, template_data(message.get("order_no"), parts))
+        if template.ok:
+            await report(notification, "template", reason, gateway_url=self.gateway_url, token=self.gateway_token)
+            return
+        for text in texts:
+            await self.sender.stores.record_undelivered(openid, text, failed.errcode if failed else None, reason)
+        await report(notification, "undelivered", reason, gateway_url=self.gateway_url, token=self.gateway_token)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
+
+
+def template_data(order_no: Any, parts: Dict[str, Any]) -> Dict[str, Dict[str, str]]:
+    """The result template's fields (docs/wechat.md): first, keyword1–4, remark."""
+    def value(text: Any, limit: int = 200) -> Dict[str, str]:
+        text = str(text or "")
+        return {"value": text if len(text) <= limit else text[: limit - 1] + "…"}
+
+    return {
+        "first": value("您反映的问题已办理完毕"),
+        "keyword1": value(order_no),
+        "keyword2": value(parts.get("unit")),
+        "keyword3": value(parts.get("result")),
+        "keyword4": value(parts.get("date")),
+        "remark": value("请在公众号回复“满意”“基本满意”或“不满意”进行评价。"),
+    }
 
 
 class _Collector(CollectingOutputChannel):

@@ -73,6 +73,9 @@ class Settings:
     gateway_url: str = "http://127.0.0.1:8000"
     gateway_token: str = ""
     media_max_bytes: int = 10 * 1024 * 1024
+    # a result outside the 48-hour window goes as this template message, if the account has one (issue 14)
+    result_template_id: str = ""
+    result_template_url: str = ""
     extra: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -124,6 +127,8 @@ class Settings:
             gateway_url=(env.get("GATEWAY_URL", "").strip() or defaults.gateway_url).rstrip("/"),
             gateway_token=env.get("GATEWAY_API_TOKEN", "").strip(),
             media_max_bytes=int(_float(env, "WECHAT_MEDIA_MAX_BYTES", defaults.media_max_bytes)),
+            result_template_id=env.get("WECHAT_RESULT_TEMPLATE_ID", "").strip(),
+            result_template_url=env.get("WECHAT_RESULT_TEMPLATE_URL", "").strip(),
         )
 
     def with_overrides(self, credentials: Optional[Mapping[str, Any]]) -> "Settings":

@@ -200,7 +200,8 @@ class Rasa:
             {"event": "slot", "name": "rating_order", "value": message.order_no},
             {"event": "slot", "name": "rating_until", "value": rating_until.isoformat()},
             {"event": "bot", "text": p["text"], "data": {"buttons": p.get("buttons") or []},
-             "metadata": {"notification": message.nid, "order_no": message.order_no}},
+             "metadata": {"notification": message.nid, "order_no": message.order_no,
+                          "result": {k: p.get(k) for k in ("unit", "result", "date")}}},
         ]
         return client.post(f"{self._conversation(message.sender_id)}/tracker/events",
                            params={"execute_side_effects": "true", "output_channel": message.channel,

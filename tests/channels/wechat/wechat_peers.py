@@ -17,6 +17,7 @@ from wechatpy.crypto import WeChatCrypto
 
 TOKEN = "hotlineTestToken"
 APP_ID = "wx1234567890abcdef"
+RESULT_TEMPLATE_ID = "tmpl-order-result-0001"  # the city account's result template (issue 14)
 APP_SECRET = "test-app-secret"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters
 ACCOUNT = "gh_hotline12345"
@@ -30,6 +31,8 @@ class FakeWeChatApi:
         self.sent: List[Dict] = []
         self.token_fetches = 0
         self.out_of_window: Set[str] = set()  # OpenIDs that get 45015
+        self.templates: List[Dict] = []  # template messages (message/template/send)
+        self.flaky = 0  # the next N customer-service sends answer -1 (system busy)
         self.current_token: Optional[str] = None
         self.media: Dict[str, bytes] = {}  # MediaId → bytes that GET media/get returns
         self.media_fetches = 0
@@ -82,11 +85,20 @@ class FakeWeChatApi:
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 length = int(self.headers.get("Content-Length") or 0)
                 data = json.loads(self.rfile.read(length).decode("utf-8"))
+                if url.path == "/cgi-bin/message/template/send":
+                    with api.lock:
+                        if query.get("access_token") != api.current_token:
+                            return self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                        api.templates.append(data)
+                    return self._json({"errcode": 0, "errmsg": "ok", "msgid": len(api.templates)})
                 if url.path != "/cgi-bin/message/custom/send":
                     return self._json({"errcode": 404, "errmsg": "not found"})
                 with api.lock:
                     if query.get("access_token") != api.current_token:
                         return self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                    if api.flaky > 0:
+                        api.flaky -= 1
+                        return self._json({"errcode": -1, "errmsg": "system error"})
                     if data.get("touser") in api.out_of_window:
                         return self._json({"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"})
                     api.sent.append(data)
