@@ -306,6 +306,12 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if len(text) < 2:
             dispatcher.utter_message(text="地址太简单了，请说到镇或街道、村或小区，能到门牌号更好。")
             return {"address": None}
+        bare = _PUNCT_OR_SPACE.sub("", text)
+        if len(bare) <= 6 and not _PLACE_WORD.search(bare) and _times_asked(tracker, "address") < 2 and (
+                "回复" in bare or f.parse_anonymous(bare) is not None or f.parse_yes_no(bare) is not None):
+            # "要回复", "匿名", "好的" at the address question answer something else, not where
+            dispatcher.utter_message(text="这里先说一下事情发生的地点，比如哪个镇或街道、村或小区、路段。")
+            return {"address": None}
         if len(text) > 200:
             dispatcher.utter_message(text="地址太长了，请只说具体位置，200字以内。")
             return {"address": None}

@@ -221,3 +221,12 @@ async def test_a_rough_time_from_the_opening_is_asked_and_stays_the_fallback(dom
     assert events["occurred_at"] == "上周"
     events = await run_form(domain, dispatcher, text="上周日中午", slots=slots, new_slots={"occurred_at": "上周日中午"})
     assert events["occurred_at"] == "上周日中午"
+
+
+async def test_a_yes_or_a_reply_wish_at_the_address_question_is_no_address(domain, dispatcher):
+    slots = {"order_type": "求助", "description": "村里的自来水管子冻裂了三天了", "district": "山阳县", "requested_slot": "address"}
+    for text in ("要回复", "好的", "匿名"):
+        events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"address": text})
+        assert events["address"] is None and "地点" in texts(dispatcher)
+    events = await run_form(domain, dispatcher, text="东关村二组", slots=slots, new_slots={"address": "东关村二组"})
+    assert events["address"] == "东关村二组"
