@@ -3,6 +3,7 @@ server with the Redis tracker and lock stores, talked to over the trusted REST c
 (channels/rest.py: bearer token, rest-… senders)."""
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from typing import Any, Dict, List
@@ -19,6 +20,8 @@ from tests.support.email_peer import MailPeer
 class Stack:
     def __init__(self) -> None:
         self.gateway_token = secrets.token_hex(16)
+        # an agent and a handling unit (issue 14: a unit records the result, an agent accepts it)
+        self.agent_token, self.unit_token = secrets.token_hex(16), secrets.token_hex(16)
         self.rasa_token = secrets.token_hex(16)
         self.redis_url = "redis://127.0.0.1:6379/0"
         self.redis_prefix = f"e2e{uuid.uuid4().hex[:8]}"
@@ -67,7 +70,9 @@ class Stack:
                 "EVENTS_DB_URL": self.events_url, "CONSOLE_STAFFED_HOURS": "00:00-24:00",
                 "CONSOLE_SUPERVISOR_NAME": "值班长", "CONSOLE_SUPERVISOR_PASSWORD": self.supervisor_password,
                 "REDIS_URL": self.redis_url, "WECHAT_REDIS_PREFIX": self.wechat_env()["WECHAT_REDIS_PREFIX"],
-                "GATEWAY_WEBCHAT_SOCKET_URL": f"http://127.0.0.1:{self.rasa_port}"}  # the demo page's widget
+                "GATEWAY_WEBCHAT_SOCKET_URL": f"http://127.0.0.1:{self.rasa_port}",  # the demo page's widget
+                "GATEWAY_TOKENS": json.dumps({self.agent_token: {"role": "agent", "name": "话务员e2e"},
+                                              self.unit_token: {"role": "unit", "unit": "商州区"}})}
 
     @property
     def portal_origin(self) -> str:
