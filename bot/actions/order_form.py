@@ -21,6 +21,7 @@ from bot.actions.corrections import read_correction
 from bot.screening.order_type_words import named_order_type
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_confidence, latest_intent, latest_text, previous_slot_value
+from bot.screening.addresses import opening_address
 from bot.screening.gate import SUSPECTED
 from bot.screening.names import is_name_word, parse_name_answer
 from bot.screening.times import is_coarse, parse_time, specific_time
@@ -30,13 +31,18 @@ from bot.screening import cross_region_reply, find_district, find_other_region, 
 SERVED = "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区（商丹园区）"
 
 
-def _details_in_passing(tracker: Tracker, text: str, phone: bool = False) -> Dict[str, Any]:
-    """District (and phone) found in a free-text answer, for slots still empty."""
+def _details_in_passing(tracker: Tracker, text: str, phone: bool = False, address: bool = False) -> Dict[str, Any]:
+    """District (and phone, and an address told as a clause of its own) found in a free-text
+    answer, for slots still empty."""
     found: Dict[str, Any] = {}
     if not tracker.get_slot("district"):
         district = find_district(text)
         if district:
             found["district"] = district
+    if address and not tracker.get_slot("address"):
+        place = opening_address(text)
+        if place:
+            found["address"] = place[:200]
     if phone and not tracker.get_slot("contact_phone"):
         number = find_phone(text)
         if number:
@@ -209,7 +215,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             dispatcher.utter_message(text="能再说具体一点吗？比如是什么问题、涉及哪个单位或地方、持续多久了。")
             return {"description": None}
         told = f.told_with_opening(tracker.get_slot("opening_matter"), text)[: f.MAX_DESCRIPTION_CHARS]
-        result: Dict[Text, Any] = {"description": told, **_details_in_passing(tracker, text, phone=True)}
+        result: Dict[Text, Any] = {"description": told, **_details_in_passing(tracker, text, phone=True, address=True)}
         when = specific_time(text) if not tracker.get_slot("occurred_at") else None
         if when is not None and tracker.get_slot("order_type") not in f.NO_TIME_TYPES and is_coarse(text, when):
             when = None  # "三天了": the form asks the day, the rough time is the fallback

@@ -12,6 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import order_fields as f
 from bot.screening.evidence import is_substantive
 from bot.screening.names import signed_name
+from bot.screening.addresses import opening_address
+from bot.screening.districts import find_district
 from bot.screening.times import opening_time, specific_time
 from bot.screening.order_type_words import named_order_type
 from bot.actions.tracker_utils import events_before_latest_message, first_entity, latest_intent, latest_text, reset_order_events
@@ -66,6 +68,11 @@ class ActionStartOrder(Action):
                 continue  # "屋里没水三天咧", "上周": the form asks the day, the rough time is its fallback
             if value:
                 keep[slot] = value
+        if not keep.get("address") and keep.get("order_type") != "咨询":
+            place = opening_address(text)
+            if place:
+                keep["address"] = place[:200]  # "山阳县城关镇东关村二组，…": not asked again
+                keep.setdefault("district", find_district(place))
         keep["form_run_id"] = uuid.uuid4().hex
         events = reset_order_events(keep)
         events += [SlotSet("pending_offer", None), SlotSet("consult_question", None)]

@@ -230,3 +230,11 @@ async def test_a_yes_or_a_reply_wish_at_the_address_question_is_no_address(domai
         assert events["address"] is None and "地点" in texts(dispatcher)
     events = await run_form(domain, dispatcher, text="东关村二组", slots=slots, new_slots={"address": "东关村二组"})
     assert events["address"] == "东关村二组"
+
+
+async def test_an_address_clause_in_the_opening_is_not_asked_again(domain, dispatcher):
+    from bot.actions.order_start import ActionStartOrder
+
+    text = "山阳县城关镇东关村二组，我叫张秀兰，村里的自来水管子冻裂了三天了，一直没人来修"
+    events = slot_events(await ActionStartOrder().run(dispatcher, make_tracker(text, "request_help"), domain))
+    assert events["address"] == "山阳县城关镇东关村二组" and events["district"] == "山阳县"

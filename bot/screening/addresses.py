@@ -1,0 +1,50 @@
+"""The address a first message gives as a clause of its own.
+
+"山阳县城关镇东关村二组，我叫张秀兰，电话…，村里的自来水管子冻裂了三天了" names where
+the matter is before it tells it; asking "请告诉我具体地址" next reads as if nobody
+listened. A clause counts as an address only when it is a place and nothing else: it
+names a served county or one of its towns (the gazetteer in ``districts``), carries an
+address word (村, 组, 路, 小区, 号楼 …) and no predicate (坏了, 天天吵, 没人管 …).
+Anything less certain is left to the address question.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from bot.screening.districts import district_mention, find_town
+
+_CLAUSE = re.compile(r"[，,。！？!?；;\n]+")
+# "我家在…", "地址：…", "住在…": the words before the place
+_LEAD = re.compile(r"^(?:我|额|俺)?(?:们)?(?:家|屋)?(?:住)?(?:在|是)|^(?:家住|住在|地址(?:是|在)?[:：]?|位置(?:是|在)?[:：]?|地点(?:是|在)?[:：]?|事发地(?:点)?(?:是|在)?[:：]?)")
+# finer than a town: the unit needs the village, the estate, the road
+_ADDRESS_WORD = re.compile(r"社区|小区|花园|家园|新村|[村组路街巷]|号楼|单元|号院|\d+号|[一二三四五六七八九十]+组")
+# a verb, a negation or an evaluation: the clause tells the matter, not only where
+_PREDICATE = re.compile(r"[了着过没不别吵坏漏停堵臭脏乱占挖砍烧打骂要想让给把被在]|我们|咱们|天天|一直|老是|总是|有人|怎么|咋|啥|什么|吗|呢|很|太|特别")
+MAX_CHARS = 40
+
+
+def opening_address(text: str) -> Optional[str]:
+    """The first clause of ``text`` that is only a place in 商洛, without its lead words, or None.
+
+    >>> opening_address("山阳县城关镇东关村二组，我叫张秀兰，村里的自来水管子冻裂了三天了")
+    '山阳县城关镇东关村二组'
+    >>> opening_address("商州区北新街烧烤摊天天吵到两点") is None
+    True
+    """
+    if not text or not isinstance(text, str):
+        return None
+    for clause in _CLAUSE.split(text):
+        clause = clause.strip()
+        place = _LEAD.sub("", clause).strip().rstrip("的")
+        if not place or len(place) > MAX_CHARS or _PREDICATE.search(place):
+            continue
+        county, town = district_mention(place), find_town(place)
+        if county is None and town is None:
+            continue
+        rest = place
+        for name in (county.name if county else "", town or ""):
+            rest = rest.replace(name, "") if name else rest
+        if _ADDRESS_WORD.search(rest.replace("街道", "").replace("街办", "")):
+            return place
+    return None

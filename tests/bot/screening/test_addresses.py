@@ -1,0 +1,25 @@
+import pytest
+
+from bot.screening.addresses import opening_address
+
+
+@pytest.mark.parametrize("text, place", [
+    ("山阳县城关镇东关村二组，我叫张秀兰，电话135 7143 8890，村里的自来水管子冻裂了三天了", "山阳县城关镇东关村二组"),
+    ("我家在商州区北新街幸福小区，楼下烧烤店天天吵到半夜", "商州区北新街幸福小区"),
+    ("柞水县营盘镇朱家湾村，山水人家农家乐", "柞水县营盘镇朱家湾村"),
+    ("地址：洛南县城关街道西关村三组", "洛南县城关街道西关村三组"),
+    ("镇安县永乐街道东街社区滨河小区", "镇安县永乐街道东街社区滨河小区"),
+])
+def test_a_clause_that_is_only_a_place_is_the_address(text, place):
+    assert opening_address(text) == place
+
+
+@pytest.mark.parametrize("text", [
+    "商州区北新街烧烤摊天天吵到两点",          # the place is inside the matter
+    "你好，丹凤县龙驹寨街道的，我们小区停水两天了",  # a town only: the address question asks further
+    "我是镇安县的，想问问社保", "山阳县", "商南县富水镇", "住在洛南县城关街道", "我们村在丹凤县棣花镇",
+    "江山小区3号楼",                           # no county or town of 商洛
+    "西安市雁塔区小寨东路",
+])
+def test_anything_less_certain_is_left_to_the_question(text):
+    assert opening_address(text) is None
