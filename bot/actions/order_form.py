@@ -340,6 +340,10 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if mention is None and first_answer:
             dispatcher.utter_message(text="没听出是什么时候。请说一下大概时间，比如“昨天晚上”“上周三”“从上个月开始一直这样”；记不清可以回复“不清楚”。")
             return {"occurred_at": None}
+        if mention is None and not first_answer and (f.parse_yes_no(text) is not None or len(_PUNCT_OR_SPACE.sub("", text)) <= 2):
+            # "要", "嗯" a second time: no time to store; the rough one told before, or 不详
+            rough = specific_time(f.clean(tracker.get_slot("description")))
+            return {"occurred_at": rough.words if rough is not None else f.UNKNOWN_TIME}
         if mention is not None and mention.in_future and first_answer:
             dispatcher.utter_message(text=f"“{mention.words}”还没到呢。这件事是已经发生的吗？请说一下是什么时候发生的，记不清可以说“不清楚”。")
             return {"occurred_at": None}

@@ -90,6 +90,9 @@ _NUMERIC_ONLY = re.compile(r"^[0-9一二三四五六七八九十两]+(?:号|日|
 _MONTH_ONLY = re.compile(r"^([0-9]{1,2}|[一二三四五六七八九十]{1,3})月$")
 _EXTEND_BEFORE = re.compile(r"(?:这|近|最近|前|一|两|二|三|四|五|几)$")
 _EXTEND_AFTER = re.compile(r"^(?:多|左右|许|前后|以前|之前|以后|之后|以来|那天|那会儿?|那阵子?|的时候)")
+# a weekday without 上/这/下: citizens mean the last one when they tell what happened
+_BARE_WEEKDAY = re.compile(r"^(?:周|星期|礼拜)[一二三四五六日天七1-7]")
+_FUTURE_CUE = re.compile(r"下周|下个?星期|下个?礼拜|打算|准备|将要|计划|预约|约了|要去|要来|会来|到时候")
 _YI_WORD_AFTER = frozenset("直下样般起共些点块边道")
 # 一天停好几回, 一周来三次, 一个月来两次: how often, not when
 _ONE_UNIT = re.compile(r"^(?:一|每)(?:天|日|周|星期|礼拜|个?月|年|晚上?|夜|上午|下午)(?:来|里|内|之内)?$")
@@ -236,6 +239,13 @@ def _jionlp_mentions(an: Analysis, now: datetime) -> List[Tuple[int, int, Option
             continue  # 这周一直停电: 一直 (all along), not Monday
         start, end = _extend(an.cleaned, start, end, detail.get("type", ""))
         normalized, kind, future = _normalize(detail, words, an.cleaned[end:end + 3], now)
+        if future and _BARE_WEEKDAY.match(words) and not _FUTURE_CUE.search(an.cleaned):
+            # "礼拜天晚上冻裂的" on a Thursday: the Sunday just past, not the coming one
+            try:
+                earlier = module.parse_time(words, time_base=(now - timedelta(days=7)).timestamp())
+                normalized, kind, future = _normalize(earlier, words, an.cleaned[end:end + 3], now)
+            except Exception:  # pragma: no cover - keep the first reading
+                pass
         if kind == "duration" and an.cleaned[start:start + 1] in "这近最":
             kind = "span"  # 这两天: the last two days
         out.append((start, end, normalized, kind, future))

@@ -238,3 +238,13 @@ async def test_an_address_clause_in_the_opening_is_not_asked_again(domain, dispa
     text = "山阳县城关镇东关村二组，我叫张秀兰，村里的自来水管子冻裂了三天了，一直没人来修"
     events = slot_events(await ActionStartOrder().run(dispatcher, make_tracker(text, "request_help"), domain))
     assert events["address"] == "山阳县城关镇东关村二组" and events["district"] == "山阳县"
+
+
+async def test_a_second_answer_with_no_time_in_it_is_not_stored_as_the_time(domain, dispatcher):
+    slots = {"order_type": "求助", "description": "村里的自来水管子冻裂了三天了", "district": "山阳县", "address": "东关村",
+             "requested_slot": "occurred_at"}
+    tracker = make_tracker(active_loop=FORM, text="要", slots=slots, new_slots={"occurred_at": "要"})
+    tracker.events = [{"event": "slot", "name": "requested_slot", "value": "occurred_at"},
+                      {"event": "user", "text": "昨天啊不对"}] + tracker.events
+    events = slot_events(await ValidateOrderForm().run(dispatcher, tracker, domain))
+    assert events["occurred_at"] == "三天"

@@ -161,3 +161,10 @@ def test_rough_times_are_told_apart():
     for text in ("上周三晚上", "前天下午", "从上个月开始一直这样"):
         assert opening_time(text, now=NOW) is not None
     assert "这周一" not in [m.words for m in find_times("这周一直停电", now=NOW)]
+
+
+def test_a_bare_weekday_in_a_told_matter_is_the_last_one():
+    thursday = datetime(2026, 12, 3, 16)
+    assert parse_time("礼拜天晚上冻裂的", now=thursday).normalized.startswith("2026-11-29")
+    assert not parse_time("礼拜天晚上冻裂的", now=thursday).in_future
+    assert parse_time("周六打算去办", now=thursday).in_future
