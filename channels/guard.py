@@ -19,6 +19,7 @@ BUTTON_INTENTS = frozenset(
         "affirm", "deny", "stop", "inform", "consult", "request_help", "complaint", "report",
         "suggestion", "praise", "order_status", "withdraw_order", "human_handoff", "start_request",
         "greet", "thank", "goodbye", "location_confirm", "location_reject",
+        "rate_order",  # 满意 / 基本满意 / 不满意 under a result (issue 14)
     }
 )
 
