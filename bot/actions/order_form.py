@@ -258,6 +258,17 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def validate_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if _answer_is_about_another_field(tracker, "district"):
             return {"district": None}
+        said = f.clean(latest_text(tracker))
+        named = named_order_type(said) if len(_PUNCT_OR_SPACE.sub("", said)) <= 6 else None
+        if named and tracker.get_slot(REQUESTED_SLOT) == "district":
+            # "投诉" typed at the district question names the kind of matter (the type first
+            # guessed from the words may be another): taken, and the district asked again
+            result: Dict[Text, Any] = {"district": None}
+            if named != tracker.get_slot("order_type"):
+                dispatcher.utter_message(text=f"好的，按{named}登记。")
+                result["order_type"] = named
+                result["own_rights"] = named == "投诉" and f.looks_like_own_rights(tracker.get_slot("description") or "")
+            return result
         text = f.drop_negated(value)
         district = normalize_district(text) or find_district(text)
         earlier = previous_slot_value(tracker, "district") if tracker.get_slot(REQUESTED_SLOT) != "district" else None
@@ -406,6 +417,9 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             else:
                 dispatcher.utter_message(text="这类诉求需要承办单位联系您核实办理（热线办法第七条第九项），只留姓氏也可以，比如“王先生”。")
             return {"contact_name": None}
+        if f.parse_anonymous(text) is False:
+            dispatcher.utter_message(text="好的，实名反映。")  # "实名", "不匿名": the name question follows
+            return {"contact_name": None, "anonymous": False}
         dispatcher.utter_message(text="请告诉我怎么称呼您，比如“王建军”或“王先生”。")
         return {"contact_name": None}
 

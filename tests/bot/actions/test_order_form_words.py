@@ -248,3 +248,19 @@ async def test_a_second_answer_with_no_time_in_it_is_not_stored_as_the_time(doma
                       {"event": "user", "text": "昨天啊不对"}] + tracker.events
     events = slot_events(await ValidateOrderForm().run(dispatcher, tracker, domain))
     assert events["occurred_at"] == "三天"
+
+
+async def test_the_type_typed_at_the_district_question_is_taken(domain, dispatcher):
+    slots = {"order_type": "求助", "description": "我们小区电梯又坏了，物业说没钱修", "requested_slot": "district"}
+    events = await run_form(domain, dispatcher, text="投诉", slots=slots, new_slots={"district": "投诉"})
+    assert events["order_type"] == "投诉" and events["district"] is None and events["requested_slot"] == "district"
+    assert "按投诉登记" in texts(dispatcher)
+
+
+async def test_real_name_said_at_the_name_question_is_acknowledged(domain, dispatcher):
+    slots = {"order_type": "投诉", "description": "电梯坏了", "district": "商州区", "address": "江南小区",
+             "occurred_at": "昨天", "requested_slot": "contact_name"}
+    for text in ("实名", "不匿名"):
+        events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"contact_name": text})
+        assert events["contact_name"] is None and events["anonymous"] is False
+        assert "实名反映" in texts(dispatcher)
