@@ -20,8 +20,11 @@ from gateway.services.orders import utcnow
 from gateway.services.reports import build_report
 from gateway.services.routing import RoutingTableStore
 
-UNIT_COLUMNS = ("联动单位", "承办件数", "按期办结数", "逾期办结数", "按期办结率", "逾期未办数", "群众满意度")
-UNIT_KEYS = ("unit", "assigned", "on_time", "late", "on_time_rate", "overdue_open", "satisfaction")
+UNIT_COLUMNS = ("联动单位", "承办件数", "按期办结数", "逾期办结数", "按期办结率", "逾期未办数", "群众满意度",
+                "评价数", "重办数")
+UNIT_KEYS = ("unit", "assigned", "on_time", "late", "on_time_rate", "overdue_open", "satisfaction", "evaluated",
+             "reopened")
+SEED_KEYS = UNIT_KEYS[:7]  # the columns of the seed report's table
 GROUP_TITLES = {"county": "一、各区县政府（以按期办结率排序）", "city": "二、市级部门（以按期办结率排序）"}
 
 

@@ -69,10 +69,11 @@ def build_report(
         ).where(created, Order.dispatched_at.is_not(None), Order.status != withdrawn)
     ).one()
     good = (Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value)
-    evaluated, satisfied = session.execute(
+    evaluated, satisfied, reopened = session.execute(
         select(
             func.count(Order.satisfaction),
             func.coalesce(func.sum(case((Order.satisfaction.in_(good), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Order.reopen_count > 0, 1), else_=0)), 0),
         ).where(created)
     ).one()
     total = orders_total + direct_total
@@ -112,6 +113,7 @@ def build_report(
             "evaluated": evaluated,
             "satisfied": satisfied,
             "satisfaction_rate": percent(satisfied, evaluated),
+            "reopened": reopened,
         },
         "by_channel": [
             {"channel": c, "label": CHANNEL_LABELS.get(Channel(c), c) if c in Channel._value2member_map_ else c,
@@ -150,6 +152,7 @@ def unit_table(
             count_if(and_(is_open, Order.due_at < as_of, not_(replied_in_time))),
             func.count(Order.satisfaction),
             count_if(Order.satisfaction.in_(good)),
+            count_if(Order.reopen_count > 0),
         )
         .where(
             Order.dispatched_at >= lower,
@@ -164,7 +167,7 @@ def unit_table(
     city_names = [u.name for u in routing.city_units]
     position = {name: i for i, name in enumerate(county_names + city_names)}
     groups: dict[str, list[tuple[Fraction, int, str, dict[str, Any]]]] = {"county": [], "city": []}
-    for unit, assigned, on_time, late, overdue, evaluated, satisfied in rows:
+    for unit, assigned, on_time, late, overdue, evaluated, satisfied, reopened in rows:
         row = {
             "unit": unit,
             "assigned": assigned,
@@ -173,6 +176,9 @@ def unit_table(
             "on_time_rate": percent(on_time, assigned),
             "overdue_open": overdue,
             "satisfaction": percent(satisfied, evaluated),
+            # beside the seed's columns (issue 14): how many ratings the rate rests on, and 重办
+            "evaluated": evaluated,
+            "reopened": reopened,
         }
         group = "county" if unit in county_names else "city"
         groups[group].append((Fraction(on_time, assigned), position.get(unit, len(position)), unit, row))

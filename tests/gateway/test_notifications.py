@@ -259,3 +259,14 @@ def test_a_written_explanation_under_22_3_goes_to_a_supervisor(world):
     queued = world.ok(BOT, order_no, "citizen_reopen", reason="补偿标准太低")
     assert queued["status"] == "completed" and queued["reopen_count"] == 0
     assert "第二十二条（三）" in queued["supervisor_queue_reason"]
+
+
+def test_the_report_counts_ratings_and_reopened_orders_per_unit(world):
+    first, second = completed_order(world), completed_order(world, description="北新街另一处路灯也不亮，晚上很黑。")
+    world.ok(BOT, first, "feedback", satisfaction="满意", source="wechat")
+    world.ok(BOT, second, "feedback", satisfaction="不满意", source="wechat")
+    world.ok(BOT, second, "citizen_reopen", reason="路灯还是不亮")
+    report = world.client(AGENT).get("/api/v1/reports", params={"from": "2025-01-01", "to": "2025-01-31"}).json()
+    (row,) = [r for r in report["units"]["county"] if r["unit"] == "商州区"]
+    assert (row["evaluated"], row["satisfaction"], row["reopened"]) == (2, "50%", 1)
+    assert report["totals"]["reopened"] == 1 and report["totals"]["evaluated"] == 2

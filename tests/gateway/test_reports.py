@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
 from gateway.core.config import Settings
+from gateway.report import SEED_KEYS
 from gateway.main import create_app
 from gateway.models import DirectAnswer, Order
 from gateway.report import to_html, to_markdown, write_report
@@ -168,8 +169,10 @@ def test_january_unit_table_of_the_seed_report(api):
     seed = _seed_rows()
     for row in seed:
         row["satisfaction"] = UNREACHABLE_SATISFACTION.get(row["unit"], row["satisfaction"])
-    assert report["units"]["county"] == seed[:COUNTY]
-    assert report["units"]["city"] == seed[COUNTY:]
+    seed_shaped = {group: [{k: row[k] for k in SEED_KEYS} for row in rows] for group, rows in report["units"].items()}
+    assert seed_shaped["county"] == seed[:COUNTY]
+    assert seed_shaped["city"] == seed[COUNTY:]
+    assert all(row["reopened"] == 0 and row["evaluated"] >= 0 for row in report["units"]["county"])
     assert report["totals"]["dispatched"] == 5170  # the table's rows add up to 5170 (the text says 5168)
 
 
@@ -207,7 +210,7 @@ def test_totals_types_channels_and_hot_categories(api):
     assert report["totals"] == {
         "received": 10, "answered_directly": 3, "answered_directly_share": "30%", "dispatched": 0,
         "dispatched_share": "0", "completed": 0, "completion_rate": "/", "evaluated": 0, "satisfied": 0,
-        "satisfaction_rate": "/",
+        "satisfaction_rate": "/", "reopened": 0,
     }
     assert report["by_type"] == [
         {"type": "求助", "count": 6, "share": "60%"}, {"type": "咨询", "count": 3, "share": "30%"},
