@@ -520,6 +520,23 @@ class ActionAskAnonymous(Action):
         return []
 
 
+class ActionAskOccurredAt(Action):
+    """The time question; when the matter was told with a rough time (三天了, 上周) it asks
+    for the day and says the rough time is kept otherwise."""
+
+    def name(self) -> Text:
+        return "action_ask_occurred_at"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        description = f.clean(tracker.get_slot("description"))
+        rough = specific_time(description) if description and not in_email_mode(tracker) else None
+        if rough is not None and is_coarse(description, rough):
+            dispatcher.utter_message(response="utter_ask_occurred_at_rough", rough_time=rough.words)
+        else:
+            dispatcher.utter_message(response="utter_ask_occurred_at")
+        return []
+
+
 class ActionAskOrderConfirmed(Action):
     def name(self) -> Text:
         return "action_ask_order_confirmed"

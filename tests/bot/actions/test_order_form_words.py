@@ -264,3 +264,13 @@ async def test_real_name_said_at_the_name_question_is_acknowledged(domain, dispa
         events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"contact_name": text})
         assert events["contact_name"] is None and events["anonymous"] is False
         assert "实名反映" in texts(dispatcher)
+
+
+async def test_the_time_question_names_the_rough_time_told(domain, dispatcher):
+    from bot.actions.order_form import ActionAskOccurredAt
+
+    await ActionAskOccurredAt().run(dispatcher, make_tracker(slots={"description": "额是个老婆子 屋里没水三天咧 咋弄呀"}), domain)
+    assert dispatcher.messages[-1]["response"] == "utter_ask_occurred_at_rough"
+    assert dispatcher.messages[-1]["rough_time"] == "三天"
+    await ActionAskOccurredAt().run(dispatcher, make_tracker(slots={"description": "路灯坏了好几盏"}), domain)
+    assert dispatcher.messages[-1]["response"] == "utter_ask_occurred_at"
