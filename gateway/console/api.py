@@ -386,3 +386,48 @@ def outbox_retry(request: Request, body: OrderNoBody, agent: CsrfAgent, now: Now
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="该工单不在上报失败列表中")
         audit.record(session, agent.actor, "outbox_retry", None, now, order_no=body.order_no)
     return {"order_no": body.order_no, "queued": True}
+
+
+# -- results sent to citizens (issue 14): what was sent, when, where, delivered, the rating -------
+@router.get("/results")
+def results(request: Request, agent: ApiAgent, now: Now) -> dict[str, Any]:
+    """The latest result notifications with their outcome and rating; the undelivered ones with the
+    citizen's number for 电话回访 (masked for supervisors); orders a citizen's 不满意 sent to a supervisor."""
+    from gateway.models import Notification, Order, PersonalDataRead
+    from gateway.services import notifications as results_svc
+
+    def local(value: dt.datetime | None) -> float | None:
+        return _epoch(value)
+
+    with _db(request) as session:
+        rows = session.execute(
+            select(Notification, Order).join(Order, Order.order_no == Notification.order_no)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)
+        ).all()
+        queue = session.scalars(select(Order).where(Order.supervisor_queue_at.is_not(None))
+                                .order_by(Order.supervisor_queue_at).limit(100)).all()
+        items, shown = [], []
+        for note, order in rows:
+            callback = note.outcome in ("undelivered", "failed")
+            phone = order.contact_phone if agent.personal_data else mask_phone(order.contact_phone)
+            name = order.contact_name if agent.personal_data else mask_name(order.contact_name)
+            if callback and agent.personal_data and order.contact_phone:
+                shown.append(order.order_no)
+            items.append({
+                "order_no": note.order_no, "channel": note.channel,
+                "channel_label": CHANNEL_LABELS.get(note.channel, note.channel),
+                "created_at": local(note.created_at), "sent_at": local(note.sent_at),
+                "outcome": note.outcome,
+                "outcome_label": results_svc.OUTCOMES.get(note.outcome or "",
+                                                          "等待发送" if note.sent_at is None else "已交智能助手发送"),
+                "satisfaction": order.satisfaction, "reopen_count": order.reopen_count,
+                "callback": callback,
+                "contact_name": name if callback else None, "contact_phone": phone if callback else None,
+            })
+        supervisor = [{"order_no": o.order_no, "lead_unit": o.lead_unit, "at": local(o.supervisor_queue_at),
+                       "reason": o.supervisor_queue_reason} for o in queue] if agent.is_supervisor else []
+        if shown:  # an agent saw citizens' numbers to phone them: the personal-data audit (第二十四条)
+            session.add_all(PersonalDataRead(at=now, actor=agent.actor, order_no=no, action="console:callback")
+                            for no in shown)
+        session.commit()
+    return {"items": items, "supervisor_queue": supervisor}

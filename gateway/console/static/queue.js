@@ -54,7 +54,23 @@
       } }, "重新上报"))));
   }
 
+  async function refreshResults() {
+    let data;
+    try { data = await api("results"); } catch (e) { return; }
+    fill("results", data.items, r => el("tr", { "data-order-no": r.order_no },
+      el("td", {}, r.order_no), el("td", {}, r.channel_label), el("td", {}, r.sent_at ? clock(r.sent_at) : ""),
+      el("td", {}, r.outcome_label), el("td", {}, (r.satisfaction || "未评价") + (r.reopen_count ? "（已重办）" : "")),
+      el("td", {}, r.callback ? [r.contact_name || "", r.contact_phone || ""].join(" ") : "")));
+    if (document.getElementById("supervisor-queue")) {
+      fill("supervisor-queue", data.supervisor_queue, q => el("tr", { "data-order-no": q.order_no },
+        el("td", {}, q.order_no), el("td", {}, q.lead_unit || ""), el("td", {}, clock(q.at)),
+        el("td", { class: "text" }, q.reason || "")));
+    }
+  }
+
   live(refresh);
+  refreshResults();
+  setInterval(refreshResults, 30000);
   refreshDeadLetters();
   setInterval(refreshDeadLetters, 30000);
   refreshUndelivered();
