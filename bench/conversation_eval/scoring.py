@@ -177,7 +177,8 @@ def verdict(case: Case, record: Dict[str, Any]) -> Dict[str, Any]:
     if not outcome_ok:
         problems.append(f"expected {expected}, got {got or ['nothing']}")
 
-    order_expected = expected in ORDER_OUTCOMES or bool(expect.get("order"))
+    # a status query about an order placed elsewhere (no answers to play an order with) stores none
+    order_expected = (expected in ORDER_OUTCOMES and (expected == "order" or bool(case.answers))) or bool(expect.get("order"))
     v: Dict[str, Any] = {
         "id": case.id, "split": case.split, "tags": list(case.tags), "expected": expected, "happened": got,
         "order_expected": order_expected, "orders_stored": len(orders), "duplicate_orders": len(orders) > 1,

@@ -18,7 +18,8 @@ _CLAUSE = re.compile(r"[，,。！？!?；;\n]+")
 # "我家在…", "地址：…", "住在…": the words before the place
 _LEAD = re.compile(r"^(?:我|额|俺)?(?:们)?(?:家|屋)?(?:住)?(?:在|是)|^(?:家住|住在|地址(?:是|在)?[:：]?|位置(?:是|在)?[:：]?|地点(?:是|在)?[:：]?|事发地(?:点)?(?:是|在)?[:：]?)")
 # finer than a town: the unit needs the village, the estate, the road
-_ADDRESS_WORD = re.compile(r"社区|小区|花园|家园|新村|[村组路街巷]|号楼|单元|号院|\d+号|[一二三四五六七八九十]+组")
+# (a community, a road or a street alone is still too coarse: the question asks which estate or number)
+_ADDRESS_WORD = re.compile(r"小区|花园|家园|新村|公寓|大厦|[村组苑]|号楼|单元|号院|\d+号|[一二三四五六七八九十]+组")
 # a verb, a negation or an evaluation: the clause tells the matter, not only where
 _PREDICATE = re.compile(r"[了着过没不别吵坏漏停堵臭脏乱占挖砍烧打骂要想让给把被在]|我们|咱们|天天|一直|老是|总是|有人|怎么|咋|啥|什么|吗|呢|很|太|特别")
 MAX_CHARS = 40

@@ -20,6 +20,8 @@ def test_a_clause_that_is_only_a_place_is_the_address(text, place):
     "我是镇安县的，想问问社保", "山阳县", "商南县富水镇", "住在洛南县城关街道", "我们村在丹凤县棣花镇",
     "江山小区3号楼",                           # no county or town of 商洛
     "西安市雁塔区小寨东路",
+    "镇安县永乐街道城南社区，我们楼下下水道堵了好几天了",  # a community only: which estate, which building
+    "商州区北新街",
 ])
 def test_anything_less_certain_is_left_to_the_question(text):
     assert opening_address(text) is None

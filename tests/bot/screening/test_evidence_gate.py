@@ -180,3 +180,9 @@ def test_insults_at_the_hotline_and_nothing_else_are_abuse():
     text = "你们12345全是一帮吃干饭的废物，骂的就是你们，滚"
     assert decide(text, "oos_abuse", rank("oos_abuse", "praise", "greet"), False).intent == "oos_abuse"
     assert decide("你们政府真是废物，我们村的路修了三年还没修好", "oos_abuse", rank("oos_abuse", "complaint"), False).intent != "oos_abuse"
+
+
+def test_stopped_water_or_lift_is_no_stop():
+    for text in ("这次是礼拜一停的", "停水三天了", "电梯又停了"):
+        assert decide(text, "stop", rank("stop", "inform"), False).intent != "stop"
+    assert decide("先停一下，不登记了", "stop", rank("stop", "inform"), False).intent == "stop"

@@ -168,3 +168,10 @@ def test_a_bare_weekday_in_a_told_matter_is_the_last_one():
     assert parse_time("礼拜天晚上冻裂的", now=thursday).normalized.startswith("2026-11-29")
     assert not parse_time("礼拜天晚上冻裂的", now=thursday).in_future
     assert parse_time("周六打算去办", now=thursday).in_future
+
+
+@pytest.mark.parametrize("text, words", [("大概四五天了", "四五天"), ("七八天了", "七八天"), ("都十来天了还没修", "十来天")])
+def test_rough_day_counts_are_durations(text, words):
+    mention = parse_time(text, now=NOW)
+    assert mention.words == words and mention.kind == "duration"
+    assert parse_time("十几天内给答复", now=NOW) is None
