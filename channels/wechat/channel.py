@@ -10,6 +10,7 @@ Endpoint: GET/POST /webhooks/wechat/webhook (give this URL to WeChat as 服务�
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -19,12 +20,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.outcome import notification_of, report
-from channels.wechat.api import CustomerServiceSender
+from channels.wechat.api import UNDELIVERABLE, CustomerServiceSender
 from channels.wechat.core import Answer, WeChatEndpoint
 from channels.wechat.replies import render
 from channels.wechat.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+RESULT_ATTEMPTS = 3  # a result's customer-service message, on transient errors (-1 system busy, network)
+RESULT_RETRY_S = 0.5
 
 
 class WeChatOutput(OutputChannel):
@@ -52,7 +56,20 @@ class WeChatOutput(OutputChannel):
     async def _send_result(self, openid: str, texts: List[str], message: Dict[str, Any], notification: str) -> None:
         """A result (issue 14): customer-service message; outside the 48-hour window the template
         message if configured; otherwise undelivered (the console lists it for 电话回访)."""
-        results = await self.sender.send(openid, texts, record=False)
+        results: List[Any] = []
+        remaining = list(texts)
+        for attempt in range(RESULT_ATTEMPTS):
+            batch = await self.sender.send(openid, remaining, record=False)
+            results += [r for r in batch if r.ok]
+            failed = next((r for r in batch if not r.ok), None)
+            if failed is None:
+                break
+            results.append(failed)
+            remaining = remaining[len([r for r in batch if r.ok]):]
+            if failed.errcode in UNDELIVERABLE or attempt == RESULT_ATTEMPTS - 1:
+                break  # the window, the allowance, an unfollowed account: retrying changes nothing
+            results.pop()
+            await asyncio.sleep(RESULT_RETRY_S * (attempt + 1))  # system busy (-1), a network error: try again
         if results and all(r.ok for r in results):
             await report(notification, "delivered", gateway_url=self.gateway_url, token=self.gateway_token)
             return

@@ -101,3 +101,14 @@ async def test_an_ordinary_message_reports_nothing(peers):
     api, gateway = peers
     await output(api, gateway).send_response("o-4", {"text": "您好，我是话务员王芳。"})
     assert api.texts_to("o-4") == ["您好，我是话务员王芳。"] and gateway.reports == []
+
+
+async def test_a_busy_wechat_api_is_tried_again_before_any_fallback(peers, monkeypatch):
+    import channels.wechat.channel as channel
+
+    monkeypatch.setattr(channel, "RESULT_RETRY_S", 0.01)
+    api, gateway = peers
+    api.flaky = 2  # -1 system busy, twice
+    await output(api, gateway, RESULT_TEMPLATE_ID).send_response("o-5", MESSAGE)
+    assert len(api.texts_to("o-5")) == 1 and api.templates == []
+    assert gateway.reports[0]["outcome"] == "delivered"
