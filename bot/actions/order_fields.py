@@ -44,7 +44,7 @@ ORDER_STATE_SLOTS = FORM_SLOTS + ("order_type", "form_run_id", "own_rights", "or
 CITYWIDE = "全市"
 DISTRICT_UNKNOWN = "待确定"  # the citizen could not say; the gateway's manual dispatch queue decides
 NO_PLACE = "未说明具体地点"
-_NO_PLACE_WORDS = re.compile(r"没有具体|没具体|不涉及|没有地址|没地址|不是具体|全市|全县|到处都|哪儿都|好多地方|说不清|不好说|不知道|不清楚")
+_NO_PLACE_WORDS = re.compile(r"没有具体|没具体|不涉及|没有地址|没地址|不是具体|全市|全县|到处都|哪儿都|好多地方|说不清|不好说|不知道|不清楚|^(?:没有|没|无|没得|木有|么有)[。！!.]?$")
 
 
 def says_no_place(text: Any) -> bool:
@@ -56,7 +56,7 @@ MAX_DESCRIPTION_CHARS = 2000
 MIN_DESCRIPTION_CHARS = 5
 
 # Orders that happen somewhere need the place; types that may concern the whole city accept 全市.
-NEEDS_ADDRESS = {"求助", "投诉", "举报", "意见建议", "表扬"}  # 属地管理: where it is decides who handles it
+NEEDS_ADDRESS = {"咨询", "求助", "投诉", "举报", "意见建议", "表扬"}  # 属地管理: where it is decides who handles it (第十条: 具体地址)
 NEEDS_TIME = {"求助", "投诉", "举报"}  # since when the water is off, when the pipe broke
 NO_TIME_TYPES = {"咨询", "意见建议", "表扬"}  # the time is never asked: a rough one from the opening is kept
 ANONYMITY_ALLOWED = {"投诉", "举报", "意见建议", "表扬"}

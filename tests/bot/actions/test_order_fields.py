@@ -16,7 +16,9 @@ def test_required_slots_per_type():
         "order_confirmed"]
     # own-rights complaints are never anonymous (第七条(九))
     assert "anonymous" not in f.required_slots("投诉", {"own_rights": True})
-    assert f.required_slots("咨询", {}) == ["description", "district", "contact_name", "contact_phone", "order_confirmed"]
+    # a 咨询 order is answered by the unit of its place too (a bridge in 永乐, a 公租房 queue in 西关)
+    assert f.required_slots("咨询", {}) == ["description", "district", "address", "contact_name", "contact_phone", "order_confirmed"]
+    assert "address" not in f.required_slots("咨询", {"district": f.CITYWIDE})
     # praise and suggestions have a place too (属地管理), unless they concern the whole city
     assert f.required_slots("表扬", {}) == ["description", "district", "address", "anonymous", "contact_name", "contact_phone", "order_confirmed"]
     assert f.required_slots("意见建议", {"anonymous": True}) == ["description", "district", "address", "anonymous", "reply_required", "order_confirmed"]

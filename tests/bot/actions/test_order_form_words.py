@@ -2,6 +2,7 @@
 a suspected emergency, and refusals by the gateway that name a field."""
 from __future__ import annotations
 
+from bot.actions import order_fields as f
 from bot.actions.order_form import ValidateOrderForm, _name_from_answer
 from bot.actions.order_status import confirms_withdrawal
 from bot.actions.order_submit import refused_fields
@@ -274,3 +275,9 @@ async def test_the_time_question_names_the_rough_time_told(domain, dispatcher):
     assert dispatcher.messages[-1]["rough_time"] == "三天"
     await ActionAskOccurredAt().run(dispatcher, make_tracker(slots={"description": "路灯坏了好几盏"}), domain)
     assert dispatcher.messages[-1]["response"] == "utter_ask_occurred_at"
+
+
+async def test_a_consultation_with_no_place_says_so(domain, dispatcher):
+    slots = {"order_type": "咨询", "description": "灵活就业人员社保怎么交", "district": "商州区", "requested_slot": "address"}
+    events = await run_form(domain, dispatcher, text="没有", slots=slots, new_slots={"address": "没有"})
+    assert events["address"] == f.NO_PLACE
