@@ -28,6 +28,7 @@ from typing import List, Optional, Sequence, Tuple
 from bot.screening import evidence
 from bot.screening.contact import find_phone
 from bot.screening.districts import find_district, find_other_region
+from bot.screening.names import parse_name_answer
 from bot.screening.order_type_words import named_order_type
 from bot.screening.times import parse_time
 
@@ -153,6 +154,9 @@ def decide(
         if (name.startswith(OOS_PREFIX) and name != OOS_PREFIX + "abuse" and confidence >= _RANKED_REFUSAL_MIN
                 and evidence.cue(text, name)):
             return Decision(name, f"ranked {name} and its cue in the words")
+    if intent in _WEAK + ("affirm", "deny") and len(text) > _SHORT_ANSWER_CHARS and evidence.cue(text, "privacy"):
+        # "帮我查一下车主叫啥，电话多少" read as a yes: the words ask for someone else's data
+        return Decision(OOS_PREFIX + "privacy", "asks for another person's data; the classifier read no request")
     if intent in _WEAK + (INFORM,) and evidence.abuse_count(text) >= 2:
         # "一群吃干饭的废物……骗子，滚": insults and nothing the classifier reads as a request
         return Decision(OOS_PREFIX + "abuse", "insults and no matter")
@@ -187,8 +191,9 @@ def decide(
 
 
 def _has_detail(text: str) -> bool:
-    """An order type, a time, a district or a phone number in the words."""
-    return bool(named_order_type(text) or find_district(text) or find_phone(text) or parse_time(text))
+    """An order type, a time, a district, a phone number or a name ("办公室主任 雷娜") in the words."""
+    return bool(named_order_type(text) or find_district(text) or find_phone(text) or parse_time(text)
+                or parse_name_answer(text))
 
 
 def reranked(ranking: List[dict], new_intent: str, confidence: Optional[float]) -> List[dict]:

@@ -739,3 +739,15 @@ def test_violence_at_home_happening_now(text):
 @pytest.mark.parametrize("text", ["楼下两口子天天吵架，没动手，就是吵得人睡不着", "我小时候我爸老打我妈"])
 def test_quarrels_and_stories_are_no_emergency(text):
     assert not detect_emergency(text).is_emergency
+
+
+@pytest.mark.parametrize("text", [
+    "对面邻居家没人，现在有两个人在撬他家门锁，还在弄，我在猫眼里看着呢",
+    "我手机上看监控，有两个人现在正在撬我店里的卷帘门，已经钻进去一个了",
+    "楼下那户天天喝酒吵架，就刚才他又喝多了，拿着菜刀在楼道里追着砍人，现在还在楼下闹"])
+def test_break_ins_and_attacks_now_even_after_a_habit(text):
+    assert detect_emergency(text).is_emergency
+
+
+def test_a_locksmith_is_no_break_in():
+    assert not detect_emergency("开锁师傅在撬我家的门，我钥匙丢了").is_emergency

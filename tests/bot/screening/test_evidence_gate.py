@@ -186,3 +186,19 @@ def test_stopped_water_or_lift_is_no_stop():
     for text in ("这次是礼拜一停的", "停水三天了", "电梯又停了"):
         assert decide(text, "stop", rank("stop", "inform"), False).intent != "stop"
     assert decide("先停一下，不登记了", "stop", rank("stop", "inform"), False).intent == "stop"
+
+
+def test_asking_for_a_car_owners_number_is_privacy_even_when_read_as_a_yes():
+    text = "我车停路边被人刮了，我记了那个车的车牌陕H·5K729，你们帮我查一下车主叫啥，电话多少，我自己找他"
+    assert decide(text, "affirm", rank("affirm", "inform"), False).intent == "oos_privacy"
+    assert decide("好的，可以", "affirm", rank("affirm"), False).intent == "affirm"
+
+
+def test_a_relatives_workplace_is_not_where_an_old_mans_roof_leaks():
+    from bot.screening.districts import find_other_region
+    assert find_other_region("额娃在西安打工不回来 屋顶漏雨漏得厉害 额一个老汉上不去房 咋弄嘛") is None
+    assert find_other_region("我儿子在西安打工，老板不给工资") == "西安"
+
+
+def test_a_name_after_a_job_title_is_an_answer_not_small_talk():
+    assert decide("办公室主任 雷娜", "chitchat", rank("chitchat", "inform"), False).intent != "chitchat"
