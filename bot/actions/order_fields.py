@@ -162,6 +162,14 @@ def _told_part(text: str) -> str:
     return _ASKS_IF_OK.sub("", _ANNOUNCES.sub("", _SPEAKS_OPENERS.sub("", text)))
 
 
+# "提个小建议", "点个赞": the announcement of a suggestion or a praise, not its content
+_SUGGESTION_ANNOUNCED = re.compile(r"(?:提|给|想提|有|说)(?:个|一个|点|一点|条|几条)?(?:小)?(?:意见建议|意见|建议)")
+_PRAISE_ANNOUNCED = re.compile(r"点(?:个|一个)?赞|表扬(?:一下|下)?|夸(?:一下|一夸|夸)?|感谢(?:一下)?|送(?:个|面)?锦旗")
+# what the praised person did or how: a praise without it says nobody what to thank them for
+_PRAISE_DEED = re.compile(r"帮|办|替|把|送|救|找|修|教|解答|讲解|讲|解释|加班|跑|上门|耐心|热情|负责|细心|认真|及时|主动|"
+                          r"很快|马上|一次|不厌其烦|服务|照顾|处理|解决|捡|还给|垫|扶|背|陪|态度|周到|贴心|专业|效率")
+
+
 def thin_matter(matter: Any, order_type: Optional[str]) -> bool:
     """Whether the first message only names the matter, so the form still asks what happened
     (the answer is added to it): too short, "…的问题", a praise that does not say what was
@@ -172,9 +180,9 @@ def thin_matter(matter: Any, order_type: Optional[str]) -> bool:
         return True
     if _GENERIC_END.search(text) and han < 20:
         return True
-    if order_type == "表扬" and han < MIN_PRAISE_CHARS:
+    if order_type == "表扬" and (han < MIN_PRAISE_CHARS or not _PRAISE_DEED.search(_PRAISE_ANNOUNCED.sub("", text))):
         return True
-    if order_type == "意见建议" and not _SUGGESTS.search(text):
+    if order_type == "意见建议" and not _SUGGESTS.search(_SUGGESTION_ANNOUNCED.sub("", text)):
         return True
     return False
 
@@ -240,7 +248,7 @@ def parse_yes_no(text: Any) -> Optional[bool]:
     return None
 
 
-_ANON_REFUSED = re.compile(r"(不用匿名|不匿名|不需要匿名|不要匿名|别匿名)")
+_ANON_REFUSED = re.compile(r"(?:不用|不|不需要|不要|别|不必|没必要|无需|不须|甭|嫑|用不着)(?:搞|弄)?匿名")
 _ANON_YES = re.compile(r"(匿名|不留名|不想留|不愿意留|不愿留|不留|保密|不想透露|不愿透露|不要.*名字|别.*名字)")
 _ANON_NO = re.compile(r"(实名|署名|留名|可以留|愿意留|能留)")
 

@@ -171,3 +171,16 @@ def test_summary_shows_a_landline_with_its_area_code_dash():
     assert "【电话】0914-2318756" in text
     assert f.order_payload("求助", slots, sender_id="s", channel="rest", conversation_id="s")["contact_phone"] == "09142318756"
     assert "【电话】13912345678" in f.summary_text("求助", {**slots, "contact_phone": "13912345678"})
+
+
+def test_an_announced_praise_or_suggestion_is_asked_to_tell_more():
+    assert f.thin_matter("想给县政务大厅的一个工作人员点个赞", "表扬")
+    assert f.thin_matter("我提个小建议，关于广场舞的。", "意见建议")
+    assert not f.thin_matter("社区的王主任帮我跑了三趟把低保办下来了，特别负责", "表扬")
+    assert not f.thin_matter("建议菜市场门口那条路拓宽一下，早上挤得走不动", "意见建议")
+
+
+def test_no_need_for_anonymity_is_real_name():
+    for text in ("不必匿名", "没必要匿名", "不用匿名", "甭匿名"):
+        assert f.parse_anonymous(text) is False
+    assert f.parse_anonymous("匿名吧") is True
