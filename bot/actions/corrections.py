@@ -23,7 +23,7 @@ from bot.screening import find_district, find_phone, normalize_district, normali
 from bot.screening.names import find_self_name, parse_name_answer
 from bot.screening.times import parse_time
 
-_CUE = re.compile(r"再具体点|具体点是|再补充|补充一下|说错|写错|填错|记错|搞错|弄错|打错|错了|错咧|错啦|错哩|错嘞|少打|多打|漏打|少了一位|多了一位|不对|改成|改为|改一下|换成|更正|应该是|重新说")
+_CUE = re.compile(r"再具体点|说得不准|说的不准|不太准|不准确|不确切|具体点是|再补充|补充一下|说错|写错|填错|记错|搞错|弄错|打错|错了|错咧|错啦|错哩|错嘞|少打|多打|漏打|少了一位|多了一位|不对|改成|改为|改一下|换成|更正|应该是|重新说")
 _NOT_A_BUT_B = re.compile(r"不是([^，。！？,.!?；;\s]{1,20}?)[，,、\s]*(?:而)?是([^，。！？,.!?；;\s]{1,30})")
 _B_NOT_A = re.compile(r"是([^，。！？,.!?；;\s]{1,30}?)[，,、\s]*(?:而)?不是([^，。！？,.!?；;\s]{1,20})")
 _NEW_VALUE = re.compile(r"(?:应该是|改成|改为|换成|更正为|其实是|是|叫|在)[：:\s]*([^，。！？,.!?；;]+?)(?:才对|就对了|吧|啊|呀|了)?[。！!]*$")

@@ -444,7 +444,7 @@ _HOME = re.compile(r"老家|我家|家里|屋里|我们村|我们小区|额们�
 _BACK_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:现在|已经|又|都)?(?:回|回到|回了|回来)$")
 _BACK_AFTER = re.compile(r"^(?:了|咧|啦|来了|老家|住|待着|呆着|以后|之后|后)|^$|^[，。！？,.!?]")
 # where the citizen is from, not where the matter is: "我是商州的，在西安住院…"
-_SELF_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:是|老家是|老家在|家是)$")
+_SELF_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:的)?(?:是|老家是|老家在|家是|户口是|户口在|户籍是|户籍在|籍贯是)$")
 _SELF_AFTER = re.compile(r"^(?:的|人)(?![\u4e00-\u9fff]{0,1}(?:小区|村|路|街|镇))")
 
 

@@ -75,3 +75,9 @@ def test_a_partial_address_correction_keeps_the_rest_of_the_address():
     slots = {"address": "清油河镇后湾村三组到镇上的那段", "district": "商南县"}
     correction = read_correction("哦对了地址写错了，是后湾村四组", slots, "order_confirmed")
     assert correction.values == {"address": "清油河镇后湾村四组到镇上的那段"}
+
+
+def test_an_address_said_to_be_inexact_is_replaced():
+    c = read_correction("地址说得不准，是商州区法院旁边的东背街巷子，法院东边那条，不是西边",
+                        {"address": "城关街道法院旁边那条巷子", "district": "商州区"}, "order_confirmed")
+    assert "东背街" in c.values["address"]
