@@ -97,6 +97,7 @@ class Settings(BaseSettings):
         description="Run the notification worker (results to the citizen's channel) when RASA_API_TOKEN is set.",
     )
     notify_poll_s: float = Field(default=1.0, gt=0, le=600)
+    notify_concurrency: int = Field(default=4, ge=1, le=32, description="Notifications handed to Rasa at once.")
     notify_backoff_base_s: float = Field(default=2.0, gt=0, le=3600)
     notify_backoff_max_s: float = Field(default=600.0, gt=0, le=86400)
     notify_max_attempts: int = Field(

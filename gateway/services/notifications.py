@@ -39,13 +39,14 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from gateway.domain import Channel
 from gateway.models import Notification, Order
@@ -153,7 +154,15 @@ class Taken:
 
 
 def _due(now: dt.datetime) -> Any:
-    return (Notification.sent_at.is_(None), Notification.dead_at.is_(None), Notification.next_attempt_at <= now)
+    """Due rows of conversations with no other row in flight or waiting for its retry: one
+    conversation's results go one after another (concurrent posts to one Rasa conversation only
+    queue on its lock), other conversations' results at the same time."""
+    other = aliased(Notification)
+    busy = (select(other.id).where(other.sender_id == Notification.sender_id, other.id != Notification.id,
+                                   other.sent_at.is_(None), other.dead_at.is_(None), other.next_attempt_at > now)
+            .exists())
+    return (Notification.sent_at.is_(None), Notification.dead_at.is_(None), Notification.next_attempt_at <= now,
+            ~busy)
 
 
 def take_next(factory: sessionmaker[Session], clock: Clock, lease_s: float) -> Taken | None:
@@ -336,12 +345,21 @@ class NotificationWorker:
     def _run(self) -> None:
         s, c = self._settings, self._console
         rasa = Rasa(c.rasa_url, c.rasa_api_token.get_secret_value() if c.rasa_api_token else "")
-        with httpx.Client(timeout=c.rasa_timeout_s) as client:
+        senders = max(1, s.notify_concurrency)
+
+        def round_() -> int:
+            try:
+                return deliver_due(self._factory, client, rasa, clock=self._clock, lease_s=self.lease_s,
+                                   base_s=s.notify_backoff_base_s, max_s=s.notify_backoff_max_s,
+                                   max_attempts=s.notify_max_attempts, rating_hours=s.notify_rating_hours)
+            except Exception:  # noqa: BLE001 - keep the worker alive; the rows stay due
+                logger.exception("notification round failed")
+                return 0
+
+        with httpx.Client(timeout=c.rasa_timeout_s) as client, \
+                ThreadPoolExecutor(senders, thread_name_prefix="notify") as pool:
             while not self._stop.is_set():
-                try:
-                    deliver_due(self._factory, client, rasa, clock=self._clock, lease_s=self.lease_s,
-                                base_s=s.notify_backoff_base_s, max_s=s.notify_backoff_max_s,
-                                max_attempts=s.notify_max_attempts, rating_hours=s.notify_rating_hours)
-                except Exception:  # noqa: BLE001 - keep the worker alive; the rows stay due
-                    logger.exception("notification round failed")
-                self._stop.wait(s.notify_poll_s)
+                # several senders at once (each row is leased to one of them); a full round goes on at once
+                done = sum(pool.map(lambda _: round_(), range(senders)))
+                if done < BATCH:
+                    self._stop.wait(s.notify_poll_s)
