@@ -16,11 +16,15 @@ from bot.screening.addresses import opening_address
 from bot.screening.districts import find_district
 from bot.screening.times import opening_time, specific_time
 from bot.screening.order_type_words import named_order_type
-from bot.actions.tracker_utils import events_before_latest_message, first_entity, latest_intent, latest_text, reset_order_events
+from bot.actions.tracker_utils import (events_before_latest_message, first_entity, latest_confidence, latest_intent,
+                                      latest_text, reset_order_events)
 
 SELF_NAMED = re.compile(r"(我叫|我是|我姓|本人|额叫|额是|俺叫|免贵姓|联系人)")
 
 # entity → slot, for details given in the very message that starts the order
+# below this the classifier's reading of the kind of matter is asked, not taken
+# (measured on the 340 scripted conversations: under 0.7, 8 of 39 inferred types were wrong; above, 3 of 70)
+TYPE_FROM_INTENT_CONFIDENCE = 0.7
 ENTITY_SLOTS = {
     "district": "district",
     "address": "address",
@@ -50,13 +54,18 @@ class ActionStartOrder(Action):
             # neither, the form asks (order_type stays empty)
             named, by_intent = named_order_type(text), f.INTENT_TO_ORDER_TYPE.get(intent)
             # "想咨询一下…" opens every kind of request: a stronger type from the intent stays
-            keep["order_type"] = by_intent if named == "咨询" and by_intent else (named or by_intent)
+            tentative = by_intent if named == "咨询" and by_intent else (named or by_intent)
+            keep["order_type"] = tentative
+            if tentative and tentative != named and latest_confidence(tracker) < TYPE_FROM_INTENT_CONFIDENCE:
+                # only the classifier says which kind, and it is unsure (想问问养老金咋少了 read as
+                # 求助 at 0.58): the form asks, with the six kinds as buttons
+                keep["order_type"] = None
             matter = f.matter_text(text)
-            if f.has_substance(matter) and not f.thin_matter(matter, keep["order_type"]):
+            if f.has_substance(matter) and not f.thin_matter(matter, tentative):
                 keep["description"] = matter[: f.MAX_DESCRIPTION_CHARS]
             elif core := f.opening_core(matter):
                 keep["opening_matter"] = core[:200]  # asked to tell more; the answer is added to it
-            if f.anonymity_wish(text) and keep["order_type"] in f.ANONYMITY_ALLOWED:
+            if f.anonymity_wish(text) and tentative in f.ANONYMITY_ALLOWED:
                 keep["anonymous"] = True  # "…但是不想让人知道是我说的": asked for in the first message
         for entity, slot in ENTITY_SLOTS.items():
             value = first_entity(tracker, entity)

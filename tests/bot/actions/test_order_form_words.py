@@ -281,3 +281,18 @@ async def test_a_consultation_with_no_place_says_so(domain, dispatcher):
     slots = {"order_type": "咨询", "description": "灵活就业人员社保怎么交", "district": "商州区", "requested_slot": "address"}
     events = await run_form(domain, dispatcher, text="没有", slots=slots, new_slots={"address": "没有"})
     assert events["address"] == f.NO_PLACE
+
+
+async def test_an_unsure_reading_of_the_kind_of_matter_is_asked(domain, dispatcher):
+    from bot.actions.order_start import ActionStartOrder
+
+    text = "我的养老金这个月比上个月少了两百多，也没人通知，想问问是咋回事"
+    sure = slot_events(await ActionStartOrder().run(dispatcher, make_tracker(text, "request_help"), domain))
+    assert sure["order_type"] == "求助"
+    tracker = make_tracker(text, "request_help")
+    tracker.latest_message["intent"]["confidence"] = 0.58
+    unsure = slot_events(await ActionStartOrder().run(dispatcher, tracker, domain))
+    assert unsure["order_type"] is None and "养老金" in unsure["description"]
+    named = make_tracker("我要投诉，楼下大排档天天晚上吵到两三点", "report")
+    named.latest_message["intent"]["confidence"] = 0.39
+    assert slot_events(await ActionStartOrder().run(dispatcher, named, domain))["order_type"] == "投诉"
