@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import order_fields as f
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.tracker_utils import latest_intent, latest_text
+from bot.screening.order_type_words import named_order_type
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,12 @@ class ActionHandleFallback(Action):
         if says_dissatisfied(latest_text(tracker)) and dissatisfaction_count(tracker) >= 2:
             await hand_off(dispatcher, tracker, DISSATISFIED)
             return [SlotSet("pending_offer", None)]
+        said = f.clean(latest_text(tracker))
+        if tracker.get_slot("pending_offer") == "consult_order" and len(said) <= 8 and named_order_type(said):
+            # "求助" typed in reply to "需要登记吗？": the offer accepted, as that kind of order
+            from bot.actions.order_start import start_order_form  # order_start imports this module
+
+            return await start_order_form(dispatcher, tracker, domain)
         if tracker.get_slot("pending_offer") == "consult_order" and f.says_not_solved(latest_text(tracker)):
             # "没解决，答非所问" right after an answer or an offer: the answer did not help, the
             # 咨询 order it offered is what the citizen needs (never "没太明白")

@@ -47,7 +47,8 @@ class ActionStartOrder(Action):
         # "咨询" / "登记个咨询" typed in reply to "需要登记吗？" accepts the offer too
         accepted = intent == "affirm" or f.says_not_solved(text) or (len(text) <= 8 and named_order_type(text) is not None)
         if tracker.get_slot("pending_offer") == "consult_order" and accepted:
-            keep["order_type"] = "咨询"
+            typed = named_order_type(text) if len(text) <= 8 else None
+            keep["order_type"] = typed if typed and typed != "咨询" else "咨询"  # "求助" typed: that kind
             keep["description"] = tracker.get_slot("consult_question")
         else:
             # the type the citizen names (我要投诉 is 投诉) wins over the classifier; with

@@ -107,7 +107,7 @@ _FILLER = re.compile(r"[\s，。！？、,.!?~～…：:；;“”\"'‘’（�
 
 
 # who is insulted and how much: "你们12345全是一帮…，骂的就是你们" says nothing more than the insults
-_ABUSE_FRAME = re.compile(r"12345|热线|客服|接线员|机器人|智能助手|政府|全都|全|一帮|一群|一伙|一堆|就是|骂的|骂|真|太|简直|都")
+_ABUSE_FRAME = re.compile(r"打了也白打|白打|一个个|个个|就是个|12345|热线|客服|接线员|机器人|智能助手|政府|全都|全|一帮|一群|一伙|一堆|就是|骂的|骂|真|太|简直|都")
 
 
 def is_pure_abuse(text: str) -> bool:

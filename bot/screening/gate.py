@@ -157,6 +157,9 @@ def decide(
     if intent in _WEAK + ("affirm", "deny") and len(text) > _SHORT_ANSWER_CHARS and evidence.cue(text, "privacy"):
         # "帮我查一下车主叫啥，电话多少" read as a yes: the words ask for someone else's data
         return Decision(OOS_PREFIX + "privacy", "asks for another person's data; the classifier read no request")
+    if intent == "human_handoff" and not _PERSON.search(text) and evidence.is_pure_abuse(text):
+        # "…一群吃干饭的废物…滚" read as asking for a person: insults, and no word for one
+        return Decision(OOS_PREFIX + "abuse", "insults and no word for a person")
     if intent in _WEAK + (INFORM,) and evidence.abuse_count(text) >= 2:
         # "一群吃干饭的废物……骗子，滚": insults and nothing the classifier reads as a request
         return Decision(OOS_PREFIX + "abuse", "insults and no matter")
@@ -181,7 +184,7 @@ def decide(
     if intent == "consult" and not _QUESTION.search(text) and evidence.is_substantive(text, minimum=16):
         # "发现村口的河堤被人倒满了建筑垃圾": a matter told, nothing asked
         return Decision(INFORM, "a matter told, no question asked")
-    if intent in _WEAK and evidence.is_substantive(text, minimum=6 if intent == "greet" else 12):
+    if intent in _WEAK and evidence.is_substantive(text, minimum=6 if intent in ("greet", START_REQUEST) else 12):
         # "您好，想反映一下县城公园晚上的路灯问题": a greeting that goes on to the matter
         return Decision(INFORM, "a matter in words no intent fits")
     if _short_answer(text, intent):
@@ -190,10 +193,16 @@ def decide(
     return Decision(intent, "")
 
 
+_REPLY_WORDS = re.compile(r"回复|回一下|回个话|回个信|回我|答复|不用回|要回|别回")
+# a word for a person to talk to: asking for one stands even among insults
+_PERSON = re.compile(r"人工|真人|客服|话务员|接线员|转接|工作人员|领导|负责人|活人")
+
+
 def _has_detail(text: str) -> bool:
-    """An order type, a time, a district, a phone number or a name ("办公室主任 雷娜") in the words."""
+    """An order type, a time, a district, a phone number, a name ("办公室主任 雷娜") or the
+    wish for a reply ("回一下嘛") in the words."""
     return bool(named_order_type(text) or find_district(text) or find_phone(text) or parse_time(text)
-                or parse_name_answer(text))
+                or parse_name_answer(text) or _REPLY_WORDS.search(text))
 
 
 def reranked(ranking: List[dict], new_intent: str, confidence: Optional[float]) -> List[dict]:

@@ -157,3 +157,14 @@ async def test_a_new_matter_after_a_refusal_starts_an_order(domain, dispatcher):
     tracker.events.insert(0, {"event": "action", "name": "action_refuse_out_of_scope"})
     events = await ActionHandleInform().run(dispatcher, tracker, domain)
     assert any(e.get("event") == "followup" for e in events)
+
+
+async def test_a_kind_typed_in_reply_to_the_consult_offer_starts_that_order(domain, dispatcher):
+    from bot.actions.handoff import ActionHandleFallback
+
+    tracker = make_tracker("求助", "nlu_fallback",
+                           slots={"pending_offer": "consult_order", "consult_question": "孩子回老家上学，学校说户口不在这不收，咋办"})
+    events = await ActionHandleFallback().run(dispatcher, tracker, domain)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "order_form"
+    slots = slot_events(events)
+    assert slots["order_type"] == "求助" and "户口" in slots["description"]

@@ -202,3 +202,15 @@ def test_a_relatives_workplace_is_not_where_an_old_mans_roof_leaks():
 
 def test_a_name_after_a_job_title_is_an_answer_not_small_talk():
     assert decide("办公室主任 雷娜", "chitchat", rank("chitchat", "inform"), False).intent != "chitchat"
+
+
+def test_insults_read_as_asking_for_a_person_are_abuse_unless_a_person_is_asked_for():
+    text = "你们12345就是个摆设，一群吃干饭的废物，打了也白打，一个个都是骗子，滚"
+    assert decide(text, "human_handoff", rank("human_handoff", "oos_abuse"), False).intent == "oos_abuse"
+    assert decide("转人工，你们这破机器人就是废物", "human_handoff", rank("human_handoff"), False).intent == "human_handoff"
+
+
+def test_a_thin_matter_after_a_greeting_starts_the_request():
+    assert decide("您好，想反映一下县城公园晚上的路灯问题", "start_request", rank("start_request"), False).intent == "inform"
+    assert decide("我要反映个问题", "start_request", rank("start_request"), False).intent == "start_request"
+    assert decide("回一下嘛", "chitchat", rank("chitchat", "inform"), False).intent == "inform"
