@@ -52,6 +52,7 @@ def says_no_place(text: Any) -> bool:
     return bool(_NO_PLACE_WORDS.search(clean(text)))
 UNKNOWN_TIME = "不详"
 NAME_NOT_GIVEN = "未留姓名"  # asked twice, not given: the phone is how the unit reaches the citizen
+PHONE_NOT_GIVEN = "未留电话"  # an anonymous citizen who wants no reply declined the optional number
 MAX_DESCRIPTION_CHARS = 2000
 MIN_DESCRIPTION_CHARS = 5
 
@@ -82,7 +83,9 @@ def required_slots(order_type: Optional[str], slots: Mapping[str, Any]) -> List[
         # 第十三条: hiding one's identity and wanting no reply are two things; an anonymous
         # citizen may still hear the result, through the hotline, on a number the unit never sees
         needed.append("reply_required")
-        if slots.get("reply_required") is True:
+        if slots.get("reply_required") is not None:
+            # with no reply wanted the number is still asked, as optional: the hotline may need
+            # to check a detail; it never reaches the unit ("不留" is fine)
             needed.append("contact_phone")
     needed.append("order_confirmed")
     return needed
@@ -378,6 +381,12 @@ def _yes_no(value: Any) -> str:
     return "是" if value else "否"
 
 
+def given_phone(slots: Mapping[str, Any]) -> Optional[str]:
+    """The contact phone the citizen gave, None when none (or declined)."""
+    phone = clean(slots.get("contact_phone"))
+    return None if not phone or phone == PHONE_NOT_GIVEN else phone
+
+
 def summary_lines(order_type: str, slots: Mapping[str, Any]) -> List[str]:
     lines = [f"【类型】{order_type}", f"【内容】{description_for_unit(slots.get('description'), slots.get('anonymous') is True)}"]
     if slots.get("district"):
@@ -388,9 +397,9 @@ def summary_lines(order_type: str, slots: Mapping[str, Any]) -> List[str]:
         lines.append(f"【时间】{clean(slots['occurred_at'])}")
     if slots.get("anonymous") is True:
         lines.append("【匿名】是（不向承办单位提供您的姓名和电话）")
-        if slots.get("contact_phone"):
+        if given_phone(slots):
             use = "仅用于热线回复您" if slots.get("reply_required") is True else "仅热线可见，不提供给承办单位"
-            lines.append(f"【电话】{display_phone(clean(slots.get('contact_phone')))}（{use}）")
+            lines.append(f"【电话】{display_phone(given_phone(slots))}（{use}）")
         if order_type in ASKS_REPLY:
             lines.append(f"【需要回复】{_yes_no(slots.get('reply_required') is True)}")
     else:
@@ -448,7 +457,7 @@ def order_payload(
     elif order_type == "表扬":
         reply_required = False
     elif anonymous:
-        reply_required = slots.get("reply_required") is True and bool(slots.get("contact_phone"))
+        reply_required = slots.get("reply_required") is True and bool(given_phone(slots))
     else:
         reply_required = slots.get("reply_required") is not False
     return {
@@ -464,7 +473,7 @@ def order_payload(
         # an anonymous citizen's number (asked for the hotline's reply, or volunteered:
         # "请为我保密。电话134…") is kept for the hotline; units never see it
         # (gateway/services/privacy.py)
-        "contact_phone": clean(slots.get("contact_phone")) or None,
+        "contact_phone": given_phone(slots),
         "anonymous": anonymous,
         "reply_required": reply_required,
         "conversation_id": conversation_id,

@@ -83,6 +83,7 @@ def _answer_is_about_another_field(tracker: Tracker, slot: str) -> bool:
     return f.is_correction(text) and bool(_filled_this_turn(tracker, slot))
 
 
+_DECLINES_PHONE = re.compile(r"不留|不想留|不用留|不愿意?留|别留|不给|算了|不方便|没有|不要|不用了|保密")
 _NO_NUMBER = re.compile(r"电话也?(?:别|不要|不用|不)留|不留电话|电话也?别写|电话也?不写|什么都不留|啥都不留")
 _BARE_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
@@ -149,6 +150,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         domain: DomainDict,
     ) -> List[Text]:
         wanted = f.required_slots(tracker.get_slot("order_type"), tracker.slots)
+        if in_email_mode(tracker) and tracker.get_slot("anonymous") is True and tracker.get_slot("reply_required") is False:
+            wanted = [slot for slot in wanted if slot != "contact_phone"]  # the mail's phone line was left empty
         if tracker.get_slot("order_type") not in f.ORDER_TYPES and not in_email_mode(tracker):
             wanted.insert(wanted.index("description") + 1, "order_type")  # neither words nor intent said it
         return [slot for slot in wanted if slot in domain_slots]
@@ -426,6 +429,9 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = f.clean(value)
         phone = normalize_phone(text) or find_phone(text)
+        if (not phone and tracker.get_slot("anonymous") is True and tracker.get_slot(REQUESTED_SLOT) == "contact_phone"
+                and (_DECLINES_PHONE.search(text) or f.parse_yes_no(text) is False)):
+            return self._no_phone(dispatcher, tracker)  # the number is optional when anonymous
         if not phone:
             if tracker.get_slot("requested_slot") != "contact_phone":
                 return {"contact_phone": previous_slot_value(tracker, "contact_phone")}
@@ -443,8 +449,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         anonymous one the unit cannot call back; a rights complaint needs a real name
         (第七条(九)), so a person is offered instead."""
         if tracker.get_slot("anonymous") is True:
-            dispatcher.utter_message(text="好的，不留电话也可以，就不回复您办理结果了。")
-            return {"contact_phone": None, "reply_required": False}
+            if tracker.get_slot("reply_required") is False:
+                dispatcher.utter_message(text="好的，不留电话。")
+            else:
+                dispatcher.utter_message(text="好的，不留电话也可以，就不回复您办理结果了。")
+            return {"contact_phone": f.PHONE_NOT_GIVEN, "reply_required": False}
         if tracker.get_slot("own_rights"):
             dispatcher.utter_message(text="这类诉求须实名并留电话，承办单位才能联系您核实办理（热线办法第七条第九项）。"
                                           "一时想不起号码的话，可以回复“人工”找工作人员，或者想起来再告诉我。")

@@ -296,3 +296,18 @@ async def test_an_unsure_reading_of_the_kind_of_matter_is_asked(domain, dispatch
     named = make_tracker("我要投诉，楼下大排档天天晚上吵到两三点", "report")
     named.latest_message["intent"]["confidence"] = 0.39
     assert slot_events(await ActionStartOrder().run(dispatcher, named, domain))["order_type"] == "投诉"
+
+
+async def test_anonymous_with_no_reply_is_asked_an_optional_phone(domain, dispatcher):
+    base = {"order_type": "举报", "description": "有人晚上偷偷挖沙", "district": "丹凤县", "address": "竹林关镇河滩",
+            "occurred_at": "最近半个月", "anonymous": True, "reply_required": False}
+    assert f.required_slots("举报", base)[-2:] == ["contact_phone", "order_confirmed"]
+    slots = {**base, "requested_slot": "contact_phone"}
+    events = await run_form(domain, dispatcher, text="不留", slots=slots, new_slots={"contact_phone": "不留"})
+    assert events["contact_phone"] == f.PHONE_NOT_GIVEN and events["requested_slot"] == "order_confirmed"
+    payload = f.order_payload("举报", {**base, "contact_phone": f.PHONE_NOT_GIVEN}, sender_id="s", channel="rest",
+                              conversation_id="s")
+    assert payload["contact_phone"] is None and payload["reply_required"] is False
+    assert "未留电话" not in f.summary_text("举报", {**base, "contact_phone": f.PHONE_NOT_GIVEN})
+    events = await run_form(domain, dispatcher, text="15991478823", slots=slots, new_slots={"contact_phone": "15991478823"})
+    assert events["contact_phone"] == "15991478823"
