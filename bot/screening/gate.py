@@ -47,6 +47,8 @@ _ORDER_CUES = {
     "order_status": re.compile(r"工单|单子|进度|进展|查询|查一下|查查|办得|办理|办了没|结果|回复|回音|答复|怎么样了|咋样了|"
                                r"处理|受理|编号|反映的|投诉的|举报的|报的事|提交的|SL\d", re.I),
     "withdraw_order": re.compile(r"撤|取消|不办了|不用办|不用处理|不需要处理|不用管了|作废|收回"),
+    # a rating needs a word of rating: "有个车堵在额屋门口两天了" is a new matter (issue 14's intent)
+    "rate_order": re.compile(r"满意|评价|打分|评分|好评|差评|一般般?|还行|凑合|[1-5一二三四五]星|/rate"),
     # "武警支队家属院后面那个厂子" is an address, not a cancellation
     "stop": re.compile(r"取消|不办|不弄|算了|不要了|不用了|不需要了|退出|结束|不想|不登记|别登记|不提交|别提交|停止|停下|先停|暂停|别问了|拉倒|"
                        r"先这样|没事了|不说了|不聊了|再见|拜拜|bye|不反映|不投诉|不举报|嫑|甭", re.I),

@@ -214,3 +214,10 @@ def test_a_thin_matter_after_a_greeting_starts_the_request():
     assert decide("您好，想反映一下县城公园晚上的路灯问题", "start_request", rank("start_request"), False).intent == "inform"
     assert decide("我要反映个问题", "start_request", rank("start_request"), False).intent == "start_request"
     assert decide("回一下嘛", "chitchat", rank("chitchat", "inform"), False).intent == "inform"
+
+
+def test_a_rating_needs_a_word_of_rating():
+    d = decide("有个车堵在额屋门口两天了，额的车开不出去", "rate_order", rank("rate_order", "complaint"), False)
+    assert d.intent == "complaint"
+    assert decide("基本满意吧", "rate_order", rank("rate_order"), False).intent == "rate_order"
+    assert decide("不满意，还是老样子", "rate_order", rank("rate_order"), False).intent == "rate_order"
