@@ -243,13 +243,82 @@ def latency(index: KBIndex, queries, repeat: int = 1):
             "n": len(times)}
 
 
+# ------------------------------------------------------------------ knowledge bases side by side
+
+def _read_queries(folder: Path):
+    answerable = [tuple(x.strip() for x in l.split("\t", 1)) for l in (folder / "queries.tsv").read_text(encoding="utf-8").splitlines()
+                  if l.strip() and not l.startswith("#")]
+    unanswerable = [l.strip() for l in (folder / "unanswerable.txt").read_text(encoding="utf-8").splitlines()
+                    if l.strip() and not l.startswith("#")]
+    return answerable, unanswerable
+
+
+def _targets(index: KBIndex, answerable, unanswerable) -> dict:
+    """The issue's targets with the build's own thresholds: direct-answer rate and precision,
+    right entry in the did-you-mean offer for the rest, unanswerable not answered, recall@1/5."""
+    res = [(g, index.rank(q, 5)) for g, q in answerable]
+    dec = [(g, decide(h, index.thresholds, 5)) for g, h in res]
+    answered = [(g, r) for g, r in dec if r.zone == "answer"]
+    rest = [(g, r) for g, r in dec if r.zone != "answer"]
+    un = [decide(index.rank(q, 5), index.thresholds, 5) for q in unanswerable]
+    n = len(answerable)
+    return {
+        "recall@1": round(sum(h and h[0].id == g for g, h in res) / n, 3),
+        "recall@5": round(sum(g in [x.id for x in h] for g, h in res) / n, 3),
+        "direct_answer_rate": round(len(answered) / n, 3),
+        "direct_answer_precision": round(sum(r.hits[0].id == g for g, r in answered) / max(1, len(answered)), 3),
+        "rest_right_entry_offered": round(sum(r.zone == "suggest" and any(h.id == g for h in r.hits) for g, r in rest)
+                                          / max(1, len(rest)), 3),
+        "rest_none": round(sum(r.zone == "none" for g, r in rest) / max(1, len(rest)), 3),
+        "unanswerable_not_answered": round(sum(r.zone != "answer" for r in un) / max(1, len(un)), 3),
+        "unanswerable_none": round(sum(r.zone == "none" for r in un) / max(1, len(un)), 3),
+        "answerable": n, "unanswerable": len(unanswerable),
+    }
+
+
+def compare_kbs(index_root: Path) -> dict:
+    """Sample KB, sample KB without its similar questions, and bench/kb2 (if present), each built
+    with its own calibration; retrieval options side by side."""
+    from kb_index.source import load_source
+
+    stripped = index_root / "stripped.jsonl"
+    index_root.mkdir(parents=True, exist_ok=True)
+    with open(stripped, "w", encoding="utf-8") as fh:
+        for e in load_source(ROOT / "kb_index" / "sample_kb"):
+            d = {k: v for k, v in e.public().items() if k != "similar_questions" and v not in (None, "", [])}
+            fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+    kbs = {"sample": (ROOT / "kb_index" / "sample_kb", BENCH), "sample without similar questions": (stripped, BENCH)}
+    if (ROOT / "bench" / "kb2" / "queries.tsv").exists():
+        kbs["kb2 (held out)"] = (ROOT / "bench" / "kb2" / "kb.jsonl", ROOT / "bench" / "kb2")
+    out = {}
+    for name, (source, qdir) in kbs.items():
+        idx_dir = index_root / name.split()[0].replace("(", "") / ("s" if "without" in name else "f")
+        report = build(source, idx_dir)
+        answerable, unanswerable = _read_queries(qdir)
+        row = {"thresholds": {k: report.thresholds[k] for k in ("answer", "suggest", "margin")},
+               "build_estimate": report.calibration.get("estimate"), "options": {}}
+        for option, kw in (("dense (default)", {}), ("dense + colloquial normalisation", {"normalize_queries": True}),
+                           ("dense + char n-gram re-rank w=0.25", {"hybrid_weight": 0.25}),
+                           ("dense + char n-gram re-rank w=0.5", {"hybrid_weight": 0.5})):
+            kw.setdefault("normalize_queries", False)
+            index = KBIndex.open(idx_dir, **kw)
+            row["options"][option] = _targets(index, answerable, unanswerable)
+        out[name] = row
+        print(name, json.dumps(row, ensure_ascii=False), flush=True)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="1000,10000,100000")
     parser.add_argument("--hnsw-at", type=int, default=100000, help="also measure an HNSW index at this size (0: no)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "kb_eval.json"))
     parser.add_argument("--index-dir", default=str(ROOT / "var" / "kb_bench_index"))
+    parser.add_argument("--kbs-only", action="store_true", help="only the knowledge bases side by side (~2 min)")
     args = parser.parse_args()
+    if args.kbs_only:
+        print(json.dumps(compare_kbs(Path(args.index_dir + "_kbs")), ensure_ascii=False, indent=1))
+        return 0
 
     answerable, unanswerable = load_queries()
     report = {"queries": len(answerable), "unanswerable": len(unanswerable)}
@@ -337,6 +406,7 @@ def main() -> int:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     report["scale"] = scale
+    report["knowledge_bases"] = compare_kbs(Path(args.index_dir + "_kbs"))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"written {args.out}")

