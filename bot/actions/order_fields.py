@@ -58,6 +58,7 @@ MIN_DESCRIPTION_CHARS = 5
 
 # Orders that happen somewhere need the place; types that may concern the whole city accept 全市.
 NEEDS_ADDRESS = {"咨询", "求助", "投诉", "举报", "意见建议", "表扬"}  # 属地管理: where it is decides who handles it (第十条: 具体地址)
+DEFAULT_ORDER_TYPE = "求助"  # a matter whose kind was never settled reaches a unit as a help request
 NEEDS_TIME = {"求助", "投诉", "举报"}  # since when the water is off, when the pipe broke
 NO_TIME_TYPES = {"咨询", "意见建议", "表扬"}  # the time is never asked: a rough one from the opening is kept
 ANONYMITY_ALLOWED = {"投诉", "举报", "意见建议", "表扬"}

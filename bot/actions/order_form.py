@@ -220,7 +220,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         told = f.told_with_opening(tracker.get_slot("opening_matter"), text)[: f.MAX_DESCRIPTION_CHARS]
         result: Dict[Text, Any] = {"description": told, **_details_in_passing(tracker, text, phone=True, address=True)}
         when = specific_time(text) if not tracker.get_slot("occurred_at") else None
-        if when is not None and tracker.get_slot("order_type") not in f.NO_TIME_TYPES and is_coarse(text, when):
+        if (when is not None and tracker.get_slot("order_type") not in f.NO_TIME_TYPES and is_coarse(text, when)
+                and not in_email_mode(tracker)):  # a mail asks everything at once: the rough time stands
             when = None  # "三天了": the form asks the day, the rough time is the fallback
         if when is not None:
             result["occurred_at"] = when.words  # "前天晚上十点多村里变压器跳闸…": not asked again
@@ -551,7 +552,7 @@ class ActionAskOrderConfirmed(Action):
         return "action_ask_order_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        order_type = tracker.get_slot("order_type") or "求助"
+        order_type = tracker.get_slot("order_type") or f.DEFAULT_ORDER_TYPE
         dispatcher.utter_message(
             text=f.summary_text(order_type, tracker.slots, attachments=attachments.describe(
                 attachments.collect(tracker.events, tracker.get_slot("form_run_id")))),

@@ -71,8 +71,9 @@ class ActionSubmitOrder(Action):
         return "action_submit_order"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        order_type = tracker.get_slot("order_type")
         run_id = tracker.get_slot("form_run_id")
+        # the summary the citizen confirmed reads 求助 when no type was ever set: the same here
+        order_type = tracker.get_slot("order_type") or (f.DEFAULT_ORDER_TYPE if run_id else None)
         if not order_type or not run_id or tracker.get_slot("order_confirmed") is not True:
             dispatcher.utter_message(text="目前没有待提交的工单。请说说您要反映的事情。")
             return [SlotSet("order_pending", False)]

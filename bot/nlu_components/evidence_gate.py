@@ -78,7 +78,9 @@ class EvidenceGate(GraphComponent, IntentClassifier):
         decision = decide(text, intent[INTENT_NAME_KEY], pairs, lexicon)
         if decision.intent == intent[INTENT_NAME_KEY]:
             return
-        confidence = intent.get(PREDICTED_CONFIDENCE_KEY)
+        # the chosen intent's own confidence when the classifier ranked it (what downstream
+        # thresholds read: how sure the model is of *this* intent), else the original's
+        confidence = next((c for n, c in pairs if n == decision.intent), intent.get(PREDICTED_CONFIDENCE_KEY))
         # what the classifiers said and why it changed: for logs, the console and the NLU quality test
         message.set(GATE_KEY, {"intent": intent[INTENT_NAME_KEY], "reason": decision.reason}, add_to_output=True)
         message.set(INTENT, {INTENT_NAME_KEY: decision.intent, PREDICTED_CONFIDENCE_KEY: confidence}, add_to_output=True)

@@ -226,8 +226,10 @@ def test_mail_attachment_goes_with_the_order(stack, mail):
     summary = citizen.wait_for_mails(2, check=_why(mail))[1]
     assert "1张图片" in text_of(summary), text_of(summary)
     citizen.send(citizen.new_mail("", "确认", reply_to=summary))
-    citizen.wait_for_mails(3, check=_why(mail))
-    [order] = stack.orders_of(sender)
+    done = citizen.wait_for_mails(3, check=_why(mail))[2]
+    orders = stack.orders_of(sender)
+    assert len(orders) == 1, text_of(summary) + "\n=====\n" + text_of(done)
+    [order] = orders
     files = httpx.get(f"{stack.gateway.url}/api/v1/orders/{order['order_no']}/attachments",
                       params={"sender_id": order["sender_id"]},
                       headers={"Authorization": f"Bearer {stack.gateway_token}"}, timeout=10).json()

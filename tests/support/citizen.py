@@ -29,6 +29,9 @@ QUESTIONS = [
     ("哪个县区", "district"),
     ("具体地址", "address"),
     ("什么时候发生", "when"),
+    ("还记得具体是哪天", "when"),  # the matter was told with a rough time (两天, 上周)
+    ("涉及具体地点", "address"),  # a consultation's place
+    ("方便的话留个电话", "phone"),  # anonymous, no reply: the optional number
     ("匿名", "anonymous"),
     ("怎么称呼", "name"),
     ("电话号码", "phone"),

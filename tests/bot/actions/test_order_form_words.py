@@ -290,7 +290,7 @@ async def test_an_unsure_reading_of_the_kind_of_matter_is_asked(domain, dispatch
     sure = slot_events(await ActionStartOrder().run(dispatcher, make_tracker(text, "request_help"), domain))
     assert sure["order_type"] == "求助"
     tracker = make_tracker(text, "request_help")
-    tracker.latest_message["intent"]["confidence"] = 0.58
+    tracker.latest_message["intent"]["confidence"] = 0.42
     unsure = slot_events(await ActionStartOrder().run(dispatcher, tracker, domain))
     assert unsure["order_type"] is None and "养老金" in unsure["description"]
     named = make_tracker("我要投诉，楼下大排档天天晚上吵到两三点", "report")

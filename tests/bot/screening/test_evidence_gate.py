@@ -221,3 +221,15 @@ def test_a_rating_needs_a_word_of_rating():
     assert d.intent == "complaint"
     assert decide("基本满意吧", "rate_order", rank("rate_order"), False).intent == "rate_order"
     assert decide("不满意，还是老样子", "rate_order", rank("rate_order"), False).intent == "rate_order"
+
+
+def test_a_short_crisp_matter_the_model_cannot_place_is_a_request():
+    assert decide("我们小区停水两天了", "nlu_fallback", rank("nlu_fallback"), False).intent == "inform"
+    assert decide("你好啊", "nlu_fallback", rank("nlu_fallback"), False).intent != "inform"
+
+
+def test_a_request_intent_just_under_the_fallback_is_kept():
+    ranking = [("nlu_fallback", 0.3), ("request_help", 0.50), ("cross_region", 0.46)]
+    assert decide("我们小区停水两天了", "nlu_fallback", ranking, False).intent == "request_help"
+    ranking = [("nlu_fallback", 0.3), ("request_help", 0.2)]
+    assert decide("我们小区停水两天了", "nlu_fallback", ranking, False).intent == "inform"
