@@ -1,9 +1,10 @@
-"""Conversation quality on the held-out scripted citizens (bench/conversations/*.yml).
+"""Conversation quality on the held-out scripted citizens nobody has read.
 
-Plays every "heldout" conversation (bench/conversation_eval/cases.py: split) against the
-real stack with the adaptive player, writes var/test-results/conversation_quality.json
-and holds the bot to: every field right on ≥ 85 % of the orders, every emergency
-referred, at most 5 % of the citizens to be served turned away.
+Plays every conversation of bench/conversation_eval/cases.py's GATE_FILES (written apart,
+never read while fixing the bot) against the real stack with the adaptive player, writes
+var/test-results/conversation_quality.json and holds the bot to: every field right on
+≥ 85 % of the orders, every emergency referred, at most 5 % of the citizens to be served
+turned away.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.conversation_eval.cases import CASES_DIR, load_cases, select
+from bench.conversation_eval.cases import CASES_DIR, GATE_FILES, load_file
 from bench.conversation_eval.player import StackBot, play
 from bench.conversation_eval.run import report, table, transcript_text, write
 from bench.conversation_eval.scoring import aggregate, summary_line, verdict
@@ -26,7 +27,7 @@ OUT = ROOT / "var" / "test-results" / "conversation_quality.json"
 @pytest.fixture(scope="module")
 def played(stack):
     """Every held-out conversation played once; the gates below read the same results."""
-    cases = select(load_cases(CASES_DIR), "heldout") if CASES_DIR.is_dir() else []
+    cases = [case for name in GATE_FILES if (CASES_DIR / name).is_file() for case in load_file(CASES_DIR / name)]
     if not cases:
         pytest.skip(f"no held-out conversations in {CASES_DIR}")
     bot = StackBot(stack)
@@ -37,7 +38,7 @@ def played(stack):
         v["transcript"] = record
         results.append(v)
     metrics = aggregate(results)
-    write(OUT, report(metrics, results, split="heldout", cases_dir=str(CASES_DIR)))
+    write(OUT, report(metrics, results, split="gate: " + ", ".join(GATE_FILES), cases_dir=str(CASES_DIR)))
     print("\nheld-out conversations: " + summary_line(metrics))
     failures = "\n\n".join(transcript_text(v) for v in results if not v["passed"])
     return metrics, f"{summary_line(metrics)}\n{table(results)}\n\n{failures}"
