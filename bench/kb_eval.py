@@ -394,6 +394,9 @@ def main() -> int:
             tmp = Path(tempfile.mkdtemp(prefix=f"kb-scale-{n}-"))
             try:
                 info = synthetic_build(index, n, tmp / "b", kind)
+                from kb_index.index import HNSW_FROM
+
+                info["default_build_chooses"] = "hnsw" if info["vectors"] >= HNSW_FROM else "flat"
                 rss_before = rss_mb()
                 big = KBIndex(tmp / "b", index.embedder)
                 info["load_rss_growth_mb"] = round(rss_mb() - rss_before, 1)

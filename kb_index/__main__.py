@@ -112,7 +112,7 @@ def _print_estimate(report) -> None:
           file=sys.stderr)
     est = c.get("estimate")
     if est:
-        print(f"estimate: direct answers for {est['direct_answer_rate']:.0%} of held-out questions at "
+        print(f"estimate (rough): direct answers for {est['direct_answer_rate']:.0%} of held-out questions at "
               f"{est['direct_answer_precision']:.0%} precision ({est['note']})", file=sys.stderr)
     for name, (count, first) in report.weak.items():
         if count:
