@@ -21,6 +21,7 @@ for unanswerable) replaces this by a utility search on real questions.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -28,6 +29,8 @@ import numpy as np
 
 OFFTOPIC = Path(__file__).with_name("offtopic.txt")
 MAX_PROBES = 2000  # held-out probes at most (large knowledge bases: a sample)
+# below this many entries percentiles of negatives are noise: the fixed defaults are kept
+MIN_ENTRIES = int(os.environ.get("KB_CALIBRATE_MIN_ENTRIES", "20"))
 
 
 def offtopic_questions() -> List[str]:
@@ -44,7 +47,7 @@ def self_calibrate(vectors: np.ndarray, owners: np.ndarray, keys: List[str], ent
     owners = np.asarray(owners)
     n = len(entries)
     qrows = [r for r, k in enumerate(keys) if k.startswith("q:")]
-    if n < 5 or not qrows:
+    if n < MIN_ENTRIES or not qrows:
         return {"method": "defaults (knowledge base too small to calibrate)", "thresholds": dict(defaults)}
     rng = np.random.default_rng(0)
     probes = np.asarray(qrows if len(qrows) <= MAX_PROBES else sorted(rng.choice(qrows, MAX_PROBES, replace=False)))

@@ -15,8 +15,18 @@ def _meta(out):
     return json.loads((kbi.current_build_dir(out) / "meta.json").read_text())
 
 
-def test_the_build_calibrates_its_thresholds_and_writes_the_evidence(built_index):
-    _, out = built_index
+def test_a_tiny_knowledge_base_keeps_the_fixed_defaults(built_index):
+    meta = _meta(built_index[1])  # 8 entries: too few for percentiles of negatives
+    assert meta["calibration"]["method"].startswith("defaults")
+    assert meta["thresholds"]["answer"] == kbi.DEFAULT_THRESHOLDS["answer"]
+
+
+def test_the_build_calibrates_its_thresholds_and_writes_the_evidence(tmp_path, monkeypatch, embedder):
+    import kb_index.calibrate as cal_module
+
+    monkeypatch.setattr(cal_module, "MIN_ENTRIES", 5)
+    out = tmp_path / "index"
+    kbi.build(MINI_KB, out, embedder)
     meta = _meta(out)
     t, cal = meta["thresholds"], meta["calibration"]
     assert cal["method"].startswith("self")
@@ -28,8 +38,12 @@ def test_the_build_calibrates_its_thresholds_and_writes_the_evidence(built_index
     assert kbi.KBIndex.open(out).thresholds["answer"] == t["answer"]
 
 
-def test_search_decides_with_the_calibrated_zones(built_index):
-    _, out = built_index
+def test_search_decides_with_the_calibrated_zones(tmp_path, monkeypatch, embedder):
+    import kb_index.calibrate as cal_module
+
+    monkeypatch.setattr(cal_module, "MIN_ENTRIES", 5)
+    out = tmp_path / "index"
+    kbi.build(MINI_KB, out, embedder)
     index = kbi.KBIndex.open(out)
     assert index.search("身份证丢了怎么补办").zone == "answer"
     assert index.search(offtopic_questions()[1]).zone != "answer"
@@ -50,8 +64,10 @@ def test_calibrate_with_labelled_queries_overrides_the_self_calibration(tmp_path
 
 
 def test_the_build_prints_its_estimate_and_weak_entries(tmp_path):
+    import os
+
     done = subprocess.run([sys.executable, "-m", "kb_index", "build", str(MINI_KB), str(tmp_path / "i")],
-                          check=True, capture_output=True, text=True)
+                          check=True, capture_output=True, text=True, env={**os.environ, "KB_CALIBRATE_MIN_ENTRIES": "5"})
     assert "estimate (rough): direct answers for" in done.stderr and "zones: answer >=" in done.stderr
     assert json.loads(done.stdout)["thresholds"]["answer"] > 0
 
