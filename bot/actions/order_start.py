@@ -22,11 +22,11 @@ from bot.actions.tracker_utils import (events_before_latest_message, first_entit
 
 SELF_NAMED = re.compile(r"(我叫|我是|我姓|本人|额叫|额是|俺叫|免贵姓|联系人)")
 
-# entity → slot, for details given in the very message that starts the order
 # below this the classifier's reading of the kind of matter is asked, not taken
 # (measured on the 340 scripted conversations: under 0.5, 6 of 22 inferred types were wrong; from 0.5
 # to 0.7, 2 of 17; above, 3 of 70)
 TYPE_FROM_INTENT_CONFIDENCE = 0.5
+# entity → slot, for details given in the very message that starts the order
 ENTITY_SLOTS = {
     "district": "district",
     "address": "address",
@@ -61,8 +61,8 @@ class ActionStartOrder(Action):
             keep["order_type"] = tentative
             if (tentative and tentative != named and latest_confidence(tracker) < TYPE_FROM_INTENT_CONFIDENCE
                     and not in_email_mode(tracker)):  # a mail asks no type: the best reading stands
-                # only the classifier says which kind, and it is unsure (想问问养老金咋少了 read as
-                # 求助 at 0.58): the form asks, with the six kinds as buttons
+                # only the classifier says which kind, and it is unsure (危房改造补贴啥时候能发 read
+                # as 求助 at 0.31): the form asks, with the six kinds as buttons
                 keep["order_type"] = None
             matter = f.matter_text(text)
             if f.has_substance(matter) and not f.thin_matter(matter, tentative):
@@ -82,7 +82,7 @@ class ActionStartOrder(Action):
                 continue  # "屋里没水三天咧", "上周": the form asks the day, the rough time is its fallback
             if value:
                 keep[slot] = value
-        if not keep.get("address") and keep.get("order_type") != "咨询":
+        if not keep.get("address"):
             place = opening_address(text)
             if place:
                 keep["address"] = place[:200]  # "山阳县城关镇东关村二组，…": not asked again
