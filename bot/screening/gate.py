@@ -108,12 +108,12 @@ _EARLIER_ORDER = re.compile(r"工单|单子|编号|SL\d|进度|进展|办得怎�
 _PROGRESS = re.compile(r"进度|进展|办得怎么样|办得咋样|怎么样了|咋样了|处理了没|处理没|办了没|有结果|有回复|有人管没|查一下|查查|能查|到哪一步")
 # an answer that carries a detail the form asks for: "最近一个月", "算投诉吧", "柞水"
 _SHORT_ANSWER_CHARS = 12
-# how many characters of its own a message under a weak intent needs to be taken as a matter:
-# a greeting or "我想反映…" that goes on, a short crisp matter the model could not place
-# ("我们小区停水两天了"), small talk only when it is long
 # a request intent the fallback rejected narrowly is kept for a matter told in words
 _REQUEST_INTENTS = ("request_help", "complaint", "report", "suggestion", "praise", "consult")
 _FALLBACK_RESCUE = 0.45
+# how many characters of its own a message under a weak intent needs to be taken as a matter:
+# a greeting or "我想反映…" that goes on, a short crisp matter the model could not place
+# ("我们小区停水两天了"), small talk only when it is long
 _SUBSTANCE_MIN = {"greet": 6, START_REQUEST: 6, FALLBACK: 8}
 _SMALL_TALK = ("chitchat", "greet", START_REQUEST)  # 明天见 and 谢谢 stay what they are
 # a refusal the classifier ranks close behind and the words show: "帮我查一下楼上那家人叫啥名字"
