@@ -121,6 +121,21 @@ def _address_beside_district(text: str) -> Optional[str]:
     return None
 
 
+def _type_typed_instead(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, slot: str) -> Optional[Dict[Text, Any]]:
+    """A short answer that names the kind of matter ("投诉") typed at the question for `slot`:
+    the type is taken (the one first guessed from the words may be another) and `slot` is
+    asked again; None when the answer names no type."""
+    named = named_order_type(text) if len(_PUNCT_OR_SPACE.sub("", text)) <= 6 else None
+    if not named:
+        return None
+    result: Dict[Text, Any] = {slot: None}
+    if named != tracker.get_slot("order_type"):
+        dispatcher.utter_message(text=f"好的，按{named}登记。")
+        result["order_type"] = named
+        result["own_rights"] = named == "投诉" and f.looks_like_own_rights(tracker.get_slot("description") or "")
+    return result
+
+
 def _times_asked(tracker: Tracker, slot: str) -> int:
     """How many answers the citizen has given to the question for `slot`, this one included
     (the citizen's messages since the form started asking it)."""
@@ -262,17 +277,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def validate_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if _answer_is_about_another_field(tracker, "district"):
             return {"district": None}
-        said = f.clean(latest_text(tracker))
-        named = named_order_type(said) if len(_PUNCT_OR_SPACE.sub("", said)) <= 6 else None
-        if named and tracker.get_slot(REQUESTED_SLOT) == "district":
-            # "投诉" typed at the district question names the kind of matter (the type first
-            # guessed from the words may be another): taken, and the district asked again
-            result: Dict[Text, Any] = {"district": None}
-            if named != tracker.get_slot("order_type"):
-                dispatcher.utter_message(text=f"好的，按{named}登记。")
-                result["order_type"] = named
-                result["own_rights"] = named == "投诉" and f.looks_like_own_rights(tracker.get_slot("description") or "")
-            return result
+        if tracker.get_slot(REQUESTED_SLOT) == "district":
+            # "投诉" typed at the district question: the kind of matter, the district asked again
+            typed = _type_typed_instead(dispatcher, tracker, f.clean(latest_text(tracker)), "district")
+            if typed is not None:
+                return typed
         text = f.drop_negated(value)
         district = normalize_district(text) or find_district(text)
         earlier = previous_slot_value(tracker, "district") if tracker.get_slot(REQUESTED_SLOT) != "district" else None
@@ -310,15 +319,9 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if _answer_is_about_another_field(tracker, "address"):
             return {"address": None}
         text = f.clean(value)
-        named = named_order_type(text) if len(_PUNCT_OR_SPACE.sub("", text)) <= 6 else None
-        if named:
-            # "投诉" typed at the address question names the kind of matter, not a place
-            result: Dict[Text, Any] = {"address": None}
-            if named != tracker.get_slot("order_type"):
-                dispatcher.utter_message(text=f"好的，按{named}登记。")
-                result["order_type"] = named
-                result["own_rights"] = named == "投诉" and f.looks_like_own_rights(tracker.get_slot("description") or "")
-            return result
+        typed = _type_typed_instead(dispatcher, tracker, text, "address")  # "投诉" is no place
+        if typed is not None:
+            return typed
         if f.says_no_place(text) and not _PLACE_WORD.search(text):
             if tracker.get_slot("order_type") in f.CITYWIDE_ALLOWED or _times_asked(tracker, "address") >= 2:
                 return {"address": f.NO_PLACE}
