@@ -14,7 +14,7 @@ from gateway.api.deps import require_token
 from gateway.api.errors import install_exception_handlers
 from gateway.api.middleware import BodySizeLimitMiddleware
 from gateway.api.routes import attachments, events, health, kb_gaps, orders, reports, routing
-from gateway.api.routes import notifications, portal
+from gateway.api.routes import notifications, portal, result_lookup
 from gateway.core.config import Settings, load_token_registry
 from gateway.core.db import Database
 from gateway.core.workdays import WorkdayCalendar
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(notifications.router)
     app.include_router(health.router)
     app.include_router(portal.router)  # demo portal page and the chat widget's files
+    app.include_router(result_lookup.router)  # public 查询办理结果 of the widget (issue 14)
     app.include_router(api)
     from gateway.console import install_console  # agent console (issue 7): /console and POST /api/v1/handoffs
 

@@ -272,3 +272,19 @@ class StoredAttachment(Base):
     )
 
     __table_args__ = (Index("ix_attachments_sender_id_sha256", "sender_id", "sha256"),)
+
+
+class ResultLookupFailure(Base):
+    """A failed 查询办理结果 on the web (revision 0013, issue 14): one row per key and failure.
+
+    ``key`` is ``order:<order number>`` or ``ip:<client address>`` (an IPv6 address as its /64).
+    Rows live as long as they can still lock something (window + lock time) and are deleted
+    by the next failure after that; all replicas count the same rows."""
+
+    __tablename__ = "result_lookup_failures"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+    __table_args__ = (Index("ix_result_lookup_failures_key_at", "key", "at"),)

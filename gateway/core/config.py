@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from datetime import timedelta, timezone, tzinfo
 from functools import cached_property
@@ -19,6 +20,7 @@ from gateway.core.security import DEFAULT_PERSONAL_DATA, Principal, Role, TokenR
 logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/gateway.db"
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 # China has had no daylight-saving time since 1991, so a fixed offset is a
 # correct stand-in when the system has no tz database (slim containers).
@@ -108,6 +110,21 @@ class Settings(BaseSettings):
         default=72.0, gt=0, le=24 * 90,
         description="How long after the result a rating is accepted; no answer in time = no rating.",
     )
+    # the web's 查询办理结果 (issue 14, services/result_lookup.py): order number + last four digits of the contact phone
+    result_lookup_order_max_failures: int = Field(
+        default=5, ge=1, le=1000,
+        description="Failed lookups of one order number within the window before that number is locked.",
+    )
+    result_lookup_ip_max_failures: int = Field(
+        default=20, ge=1, le=100000,
+        description="Failed lookups from one client address (an IPv6 /64) within the window before it is locked.",
+    )
+    result_lookup_window_minutes: float = Field(default=60.0, gt=0, le=7 * 24 * 60)
+    result_lookup_lock_minutes: float = Field(default=60.0, gt=0, le=7 * 24 * 60)
+    result_lookup_origins: str = Field(
+        default="",
+        description="Comma-separated origins of portal pages on other hosts whose widget may call the lookup (CORS).",
+    )
     attachments_dir: Path = Field(
         default=Path("var/attachments"),
         description="Folder of uploaded attachments (content-addressed by SHA-256); shared by all replicas.",
@@ -139,6 +156,19 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("result_lookup_origins")
+    @classmethod
+    def _check_origins(cls, value: str) -> str:
+        origins = [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        for origin in origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return ",".join(origins)
+
+    @property
+    def result_lookup_origin_set(self) -> frozenset[str]:
+        return frozenset(o for o in self.result_lookup_origins.split(",") if o)
 
     @field_validator("kb_url")
     @classmethod

@@ -47,7 +47,7 @@ STAFF_TOKEN = "test-agent-" + secrets.token_hex(8)
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TABLES = (
     "order_events", "idempotency_keys", "orders", "order_no_counters", "direct_answers", "personal_data_reads",
-    "outbox", "attachments", "notifications",
+    "outbox", "attachments", "notifications", "result_lookup_failures",
 )
 
 

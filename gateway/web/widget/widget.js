@@ -9,6 +9,8 @@
  *   data-socket-path  socket.io path (default /socket.io)
  *   data-transports   comma-separated socket.io transports (default "websocket,polling")
  *   data-title        panel title (default "12345 在线咨询")
+ *   data-lookup-url   the gateway's 查询办理结果 endpoint (default: /api/portal/result-lookup on the host of
+ *                     this script)
  *
  * Everything the bot, an agent or a citizen writes is put on the page with textContent,
  * never as HTML.
@@ -29,6 +31,7 @@
     transports: (data.transports || "websocket,polling").split(",").map(function (t) { return t.trim(); })
       .filter(Boolean),
     title: data.title || "12345 在线咨询",
+    lookupUrl: data.lookupUrl || new URL("/api/portal/result-lookup", script.src).href,
     maxChars: 2000
   };
   var KEYS = {
@@ -63,7 +66,32 @@
     historyFailed: "未能读取以前的对话记录，新消息不受影响。",
     unsent: "未发送",
     log: "对话记录",
-    counter: function (n) { return n + " / " + config.maxChars; }
+    counter: function (n) { return n + " / " + config.maxChars; },
+    lookupOpen: "查询办理结果",
+    lookupBack: "返回咨询",
+    lookupTitle: "查询办理结果",
+    lookupNote: "请输入工单编号和提交诉求时所留联系电话的后四位。只显示办理情况，不显示个人信息；匿名工单请拨打 12345 查询。",
+    lookupOrder: "工单编号",
+    lookupOrderHint: "例如 SL20261125000001",
+    lookupLast4: "手机后四位",
+    lookupSubmit: "查询",
+    lookupBusy: "查询中…",
+    lookupNoOrder: "请输入工单编号。",
+    lookupNoLast4: "请输入联系电话的后四位数字。",
+    lookupFailed: "查询暂时无法完成，请稍后再试，或拨打 12345 热线查询。",
+    lookupLead: {
+      completed: "您的工单已办理完毕，办理结果如下。",
+      withdrawn: "该工单已撤单。",
+      replied: "承办单位已提交办理结果，正在审核，审核通过后即可在这里查看。",
+      received: "您的诉求已受理，正在分派承办单位。",
+      open: "您的工单正在办理中。"
+    },
+    lookupRows: { order: "工单编号", type: "诉求类型", status: "办理状态", unit: "承办单位", result: "办理结果",
+      handled: "办理日期", completed: "办结日期", due: "办理期限" },
+    lookupDue: function (day) { return day + "前"; },
+    lookupRate: function (where) {
+      return "如需评价本次办理结果，请在" + where + "中回复“满意”“基本满意”或“不满意”。";
+    }
   };
 
   function storageGet(key) {
@@ -107,6 +135,9 @@
 
     var header = el("header", { className: "hlw-header" });
     header.appendChild(el("h2", { className: "hlw-title", id: "hlw-title" }, config.title));
+    ui.lookupToggle = el("button", { className: "hlw-lookup-toggle", type: "button", "aria-expanded": "false",
+      "aria-controls": "hlw-lookup" }, TEXT.lookupOpen);
+    header.appendChild(ui.lookupToggle);
     ui.close = el("button", { className: "hlw-close", type: "button", "aria-label": TEXT.close, title: TEXT.close }, "×");
     header.appendChild(ui.close);
     ui.panel.appendChild(header);
@@ -149,9 +180,115 @@
     ui.form.appendChild(ui.send);
     ui.panel.appendChild(ui.form);
 
+    buildLookup();
+    ui.panel.appendChild(ui.lookup);
+
     ui.root.appendChild(ui.panel);
     ui.root.appendChild(ui.launcher);
     document.body.appendChild(ui.root);
+  }
+
+  // 查询办理结果: order number + the contact phone's last four digits (the gateway counts failures)
+  function buildLookup() {
+    ui.lookup = el("section", { className: "hlw-lookup", id: "hlw-lookup", "aria-labelledby": "hlw-lookup-title" });
+    ui.lookup.hidden = true;
+    ui.lookup.appendChild(el("h3", { id: "hlw-lookup-title" }, TEXT.lookupTitle));
+    ui.lookup.appendChild(el("p", { className: "hlw-lookup-note", id: "hlw-lookup-note" }, TEXT.lookupNote));
+    ui.lookupForm = el("form", { className: "hlw-lookup-form", novalidate: "", "aria-describedby": "hlw-lookup-note" });
+    ui.lookupForm.appendChild(el("label", { "for": "hlw-lookup-order" }, TEXT.lookupOrder));
+    ui.lookupOrder = el("input", { id: "hlw-lookup-order", className: "hlw-field", type: "text", maxlength: "40",
+      autocomplete: "off", autocapitalize: "characters", spellcheck: "false", placeholder: TEXT.lookupOrderHint });
+    ui.lookupForm.appendChild(ui.lookupOrder);
+    ui.lookupForm.appendChild(el("label", { "for": "hlw-lookup-last4" }, TEXT.lookupLast4));
+    ui.lookupLast4 = el("input", { id: "hlw-lookup-last4", className: "hlw-field", type: "text", maxlength: "8",
+      inputmode: "numeric", autocomplete: "off", placeholder: "****" });
+    ui.lookupForm.appendChild(ui.lookupLast4);
+    ui.lookupSubmit = el("button", { className: "hlw-primary hlw-lookup-submit", type: "submit" }, TEXT.lookupSubmit);
+    ui.lookupForm.appendChild(ui.lookupSubmit);
+    ui.lookup.appendChild(ui.lookupForm);
+    ui.lookupError = el("div", { className: "hlw-error hlw-lookup-error", role: "alert" });
+    ui.lookupError.hidden = true;
+    ui.lookup.appendChild(ui.lookupError);
+    ui.lookupResult = el("div", { className: "hlw-lookup-result", tabindex: "-1", "aria-live": "polite" });
+    ui.lookupResult.hidden = true;
+    ui.lookup.appendChild(ui.lookupResult);
+  }
+
+  // "2026-12-02" → "2026年12月2日"
+  function chineseDate(day) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || "");
+    return m ? m[1] + "年" + Number(m[2]) + "月" + Number(m[3]) + "日" : (day || "");
+  }
+
+  function showLookupError(text) {
+    ui.lookupError.textContent = text || "";
+    ui.lookupError.hidden = !text;
+  }
+
+  function renderLookup(r) {
+    var box = ui.lookupResult;
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    var lead = TEXT.lookupLead[r.status] || TEXT.lookupLead.open;
+    box.appendChild(el("p", { className: "hlw-lookup-lead" }, lead));
+    var list = el("dl", { className: "hlw-lookup-list" });
+    function row(label, value) {
+      if (!value) { return; }
+      list.appendChild(el("dt", {}, label));
+      list.appendChild(el("dd", {}, value));
+    }
+    var L = TEXT.lookupRows;
+    row(L.order, r.order_no);
+    row(L.type, r.type);
+    row(L.status, r.status_label);
+    row(L.unit, r.handling_unit);
+    row(L.result, r.result);
+    row(L.handled, chineseDate(r.handled_on));
+    row(L.completed, chineseDate(r.completed_on));
+    row(L.due, r.due_on ? TEXT.lookupDue(chineseDate(r.due_on)) : "");
+    box.appendChild(list);
+    if (r.rating_possible && r.rating_channel) {
+      box.appendChild(el("p", { className: "hlw-lookup-rate" }, TEXT.lookupRate(r.rating_channel)));
+    }
+    box.hidden = false;
+    box.focus();
+  }
+
+  function lookup() {
+    var orderNo = ui.lookupOrder.value.trim();
+    var last4 = ui.lookupLast4.value.trim();
+    showLookupError("");
+    if (!orderNo) { showLookupError(TEXT.lookupNoOrder); ui.lookupOrder.focus(); return; }
+    if (!last4) { showLookupError(TEXT.lookupNoLast4); ui.lookupLast4.focus(); return; }
+    ui.lookupSubmit.disabled = true;
+    ui.lookupSubmit.textContent = TEXT.lookupBusy;
+    ui.lookupResult.hidden = true;
+    fetch(config.lookupUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ order_no: orderNo, phone_last4: last4 }),
+      credentials: "omit",
+      cache: "no-store"
+    })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.ok) { renderLookup(body); return; }
+          var known = [404, 422, 429].indexOf(response.status) >= 0 && typeof body.detail === "string";
+          showLookupError(known ? body.detail : TEXT.lookupFailed);
+        });
+      })
+      .catch(function () { showLookupError(TEXT.lookupFailed); })
+      .then(function () {
+        ui.lookupSubmit.disabled = false;
+        ui.lookupSubmit.textContent = TEXT.lookupSubmit;
+      });
+  }
+
+  function showLookup(on) {
+    state.lookup = on;
+    ui.lookupToggle.textContent = on ? TEXT.lookupBack : TEXT.lookupOpen;
+    ui.lookupToggle.setAttribute("aria-expanded", on ? "true" : "false");
+    refreshControls();
+    if (on) { ui.lookupOrder.focus(); } else { (state.privacyAccepted ? ui.input : ui.privacyAccept).focus(); }
   }
 
   // ---- state -------------------------------------------------------------------------
@@ -163,6 +300,7 @@
     open: false,
     unread: false,
     historyShown: false,
+    lookup: false, // the 查询办理结果 view instead of the conversation
     count: 0 // messages in the transcript (the welcome text not counted)
   };
   var stored = storageGet(KEYS.session);
@@ -181,8 +319,12 @@
 
   function refreshControls() {
     var ready = state.privacyAccepted && state.confirmed;
-    ui.privacy.hidden = state.privacyAccepted;
-    ui.form.hidden = !state.privacyAccepted;
+    var chat = !state.lookup;
+    ui.privacy.hidden = state.privacyAccepted || !chat;
+    ui.form.hidden = !state.privacyAccepted || !chat;
+    ui.lookup.hidden = chat;
+    ui.log.hidden = !chat;
+    ui.root.classList.toggle("hlw-looking-up", !chat);
     // the text box stays usable while (re)connecting: what is typed is kept and sent later
     ui.send.disabled = !ready;
   }
@@ -377,7 +519,7 @@
     connect();
     if (!state.historyShown && !state.confirmed) { renderTranscript([]); }
     refreshControls();
-    (state.privacyAccepted ? ui.input : ui.privacyAccept).focus();
+    if (state.lookup) { ui.lookupOrder.focus(); } else { (state.privacyAccepted ? ui.input : ui.privacyAccept).focus(); }
     scrollToEnd();
   }
 
@@ -393,6 +535,8 @@
   function wire() {
     ui.launcher.addEventListener("click", function () { if (state.open) { closePanel(); } else { openPanel(); } });
     ui.close.addEventListener("click", closePanel);
+    ui.lookupToggle.addEventListener("click", function () { showLookup(!state.lookup); });
+    ui.lookupForm.addEventListener("submit", function (event) { event.preventDefault(); lookup(); });
     ui.privacyAccept.addEventListener("click", function () { acceptPrivacy(true); });
     ui.form.addEventListener("submit", function (event) { event.preventDefault(); sendText(); });
     ui.input.addEventListener("input", updateCounter);
