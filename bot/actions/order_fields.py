@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from bot.screening.contact import display_phone, find_phones
 from bot.screening.evidence import han_count
+from bot.screening.gate import EITHER_WAY
 from bot.screening.names import self_name_mention
 
 ORDER_TYPES = ("咨询", "求助", "投诉", "举报", "意见建议", "表扬")
@@ -223,13 +224,16 @@ _REPLY_NO = re.compile(r"(不用|不需要|不必|无需|别|不要|没必要)[^
 _REPLY_YES = re.compile(r"回复|回电|回个电话|答复|联系我|给我个?说法|告诉我结果|通知我|回我|告诉我一声|说一声|给我说")
 
 
+_EITHER_WAY = EITHER_WAY  # "随便", "都行" (bot/screening/gate.py)
+
+
 def parse_reply_wish(text: Any) -> Optional[bool]:
     """"希望有个回复", "必须回复" → True; "不用回复了" → False; None when it says neither."""
     text = clean(text)
     if _REPLY_NO.search(text):
         return False
-    if _REPLY_YES.search(text):
-        return True
+    if _REPLY_YES.search(text) or _EITHER_WAY.match(text):
+        return True  # "随便": the unit replies, as it does by default (第十九条)
     return None
 
 

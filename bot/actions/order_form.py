@@ -107,7 +107,9 @@ def _name_from_answer(value: Any) -> Optional[str]:
     return None
 
 
-_PLACE_WORD = re.compile(r"街道|街|路|巷|道|村|镇|乡|社区|小区|花园|家园|苑|号|组|楼|单元|广场|市场|学校|医院|公园|对面|旁边|附近|门口|后面|隔壁")
+# "不知道", "就这些", "没有了": nothing to add to what the first message told
+_NOTHING_MORE = re.compile(r"^\s*(?:不知道|不清楚|说不清|不晓得|没有了|没了|就这些|就这样|就这么多|就是这个|就这个事|就上面说的|上面说了|刚才说了|说过了)")
+_PLACE_WORD = re.compile(r"街道|街|路|巷|(?<!知)道|村|镇|乡|社区|小区|花园|家园|苑|号|组|楼|单元|广场|市场|学校|医院|公园|对面|旁边|附近|门口|后面|隔壁")
 
 
 def _address_beside_district(text: str) -> Optional[str]:
@@ -229,7 +231,14 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if len(text) > f.MAX_DESCRIPTION_CHARS:
             dispatcher.utter_message(text=f"内容有点长（{len(text)}字），请精简到{f.MAX_DESCRIPTION_CHARS}字以内再发给我，关键说清楚什么事、在哪里、希望怎么解决。")
             return {"description": None}
-        if len(text) < f.MIN_DESCRIPTION_CHARS or not f.has_substance(text, minimum=3):
+        opening = f.clean(tracker.get_slot("opening_matter"))
+        nothing_more = bool(_NOTHING_MORE.search(text)) and len(text) <= 12
+        too_little = len(text) < f.MIN_DESCRIPTION_CHARS or not f.has_substance(text, minimum=3)
+        if opening and f.han_count(opening) >= f.MIN_TOLD_CHARS and (
+                nothing_more or (too_little and _times_asked(tracker, "description") >= 2)):
+            # "不知道", "就这些": what the first message told is the matter (no dead end)
+            return {"description": opening[: f.MAX_DESCRIPTION_CHARS]}
+        if too_little or nothing_more:
             dispatcher.utter_message(text="能再说具体一点吗？比如是什么问题、涉及哪个单位或地方、持续多久了。")
             return {"description": None}
         told = f.told_with_opening(tracker.get_slot("opening_matter"), text)[: f.MAX_DESCRIPTION_CHARS]

@@ -14,7 +14,7 @@ from typing import Optional
 
 from bot.screening.districts import district_mention, find_town
 
-_CLAUSE = re.compile(r"[，,。！？!?；;\n]+")
+_CLAUSE = re.compile(r"[，,。！？!?；;：:\n]+")
 # "我家在…", "地址：…", "住在…": the words before the place
 _LEAD = re.compile(r"^(?:我|额|俺)?(?:们)?(?:家|屋)?(?:住)?(?:在|是)|^(?:家住|住在|地址(?:是|在)?[:：]?|位置(?:是|在)?[:：]?|地点(?:是|在)?[:：]?|事发地(?:点)?(?:是|在)?[:：]?)")
 # finer than a town: the unit needs the village, the estate, the road
@@ -23,6 +23,11 @@ _ADDRESS_WORD = re.compile(r"小区|花园|家园|新村|公寓|大厦|[村组�
 # a verb, a negation or an evaluation: the clause tells the matter, not only where
 _PREDICATE = re.compile(r"[了着过没不别吵坏漏停堵臭脏乱占挖砍烧打骂要想让给把被在]|我们|咱们|天天|一直|老是|总是|有人|怎么|咋|啥|什么|吗|呢|很|太|特别")
 MAX_CHARS = 40
+# "…小区的业主", "…村的村民": who the writer is there, not part of the place
+_RESIDENT_TAIL = re.compile(r"的?(?:业主|住户|居民|村民|租户|商户|群众|老百姓|一名\S{0,4}|一个\S{0,4})$")
+# a village, an estate or a group right after the town a clause begins with
+# ("山阳县漫川关镇前店子村河上那座小桥…冲掉了": 漫川关镇前店子村)
+_AFTER_TOWN = re.compile(r"[\u4e00-\u9fff\d]{1,8}?(?:村|小区|花园|家园|新村|[一二三四五六七八九十\d]+组)")
 
 
 def opening_address(text: str) -> Optional[str]:
@@ -35,9 +40,10 @@ def opening_address(text: str) -> Optional[str]:
     """
     if not text or not isinstance(text, str):
         return None
-    for clause in _CLAUSE.split(text):
+    clauses = _CLAUSE.split(text)
+    for clause in clauses:
         clause = clause.strip()
-        place = _LEAD.sub("", clause).strip().rstrip("的")
+        place = _RESIDENT_TAIL.sub("", _LEAD.sub("", clause).strip()).rstrip("的")
         if not place or len(place) > MAX_CHARS or _PREDICATE.search(place):
             continue
         county, town = district_mention(place), find_town(place)
@@ -48,4 +54,23 @@ def opening_address(text: str) -> Optional[str]:
             rest = rest.replace(name, "") if name else rest
         if _ADDRESS_WORD.search(rest.replace("街道", "").replace("街办", "")):
             return place
-    return None
+    return _leading_place(clauses[0]) if clauses else None
+
+
+def _leading_place(clause: str) -> Optional[str]:
+    """The town and village a clause that tells the matter begins with, or None.
+
+    >>> _leading_place("山阳县漫川关镇前店子村河上那座小桥护栏前天被大水冲掉了")
+    '山阳县漫川关镇前店子村'
+    """
+    place = _LEAD.sub("", clause.strip())
+    county = district_mention(place)
+    skip = county.end if county is not None and county.start == 0 else 0
+    town = find_town(place[skip:], county.district if county is not None else None)
+    if not town or not place[skip:].startswith(town):
+        return None
+    end = skip + len(town)
+    village = _AFTER_TOWN.match(place[end:])
+    if village is None or _PREDICATE.search(village.group(0)):
+        return None
+    return place[:end + village.end()]

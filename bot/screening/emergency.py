@@ -96,6 +96,7 @@ _FRAME_RES: Dict[str, Pattern[str]] = {label: _compile(p) for label, p in lex.NO
 _OVERRIDE_RE = _compile(lex.OVERRIDE)
 _URGENCY_RE = _compile(lex.URGENCY)
 _NOW_BEFORE_RE = _compile(lex.NOW_BEFORE)
+_RESCUED_AFTER_RE = _compile(lex.RESCUED_AFTER)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -133,6 +134,8 @@ def _examine(norm: str, cue: _Cue, m: "re.Match[str]") -> Optional[_Hit]:
         window = norm[max(s_left, start - lex.EXCLUDES_WINDOW):min(s_right, end + lex.EXCLUDES_WINDOW)]
         if cue.excludes.search(window):
             return None
+    if "fire" in cue.kinds and _RESCUED_AFTER_RE.search(norm[end:s_right]):
+        return None  # the trapped are out already
     strong = cue.strong
     if strong and cue.requires is not None:
         window = norm[max(s_left, start - lex.REQUIRES_WINDOW):min(s_right, end + lex.REQUIRES_WINDOW)]
@@ -200,8 +203,9 @@ def detect_emergency(text: str) -> EmergencyResult:
             if kind not in kinds:
                 kinds.append(kind)
                 spans.append((kind, *_original_span(index_map, hit.start, hit.end, len(text))))
-    if "traffic" in kinds and "medical" in kinds and kinds.index("medical") > kinds.index("traffic"):
-        # a crash with someone hurt: the ambulance first (life first), 122 right after
-        kinds.remove("medical")
-        kinds.insert(kinds.index("traffic"), "medical")
+    if "traffic" in kinds and "medical" in kinds and kinds.index("traffic") > kinds.index("medical"):
+        # a crash with someone hurt: 122 first, 120 beside it (交警 and 120 are dispatched together;
+        # what citizens and the hotline's scripts expect: "发生交通事故有人受伤，拨打122，同时拨打120")
+        kinds.remove("traffic")
+        kinds.insert(kinds.index("medical"), "traffic")
     return EmergencyResult(True, tuple(kinds), tuple(evidence), tuple(spans))

@@ -46,7 +46,11 @@ OOS_PREFIX = "oos_"
 _ORDER_CUES = {
     "order_status": re.compile(r"工单|单子|进度|进展|查询|查一下|查查|办得|办理|办了没|结果|回复|回音|答复|怎么样了|咋样了|"
                                r"处理|受理|编号|反映的|投诉的|举报的|报的事|提交的|SL\d", re.I),
-    "withdraw_order": re.compile(r"撤|取消|不办了|不用办|不用处理|不需要处理|不用管了|作废|收回"),
+    # "文化节取消了，门票在哪退" is no withdrawal: 取消 needs the order beside it, or a short message
+    "withdraw_order": re.compile(r"撤|不办了|不用办|不用处理|不需要处理|不用管了|"
+                                 r"^.{0,8}(?:取消|作废|收回).{0,4}$|"
+                                 r"(?:取消|作废|收回)[^，。！？,.!?]{0,6}(?:工单|单子|诉求|投诉|举报|反映|登记|提交|编号|SL\d)|"
+                                 r"(?:工单|单子|诉求|投诉|举报|反映|登记|提交|编号|SL\d)[^，。！？,.!?]{0,8}(?:取消|作废|收回)", re.I),
     # a rating needs a word of rating: "有个车堵在额屋门口两天了" is a new matter (issue 14's intent)
     "rate_order": re.compile(r"满意|评价|打分|评分|好评|差评|一般般?|还行|凑合|[1-5一二三四五]星|/rate"),
     # "武警支队家属院后面那个厂子" is an address, not a cancellation
@@ -116,6 +120,18 @@ _FALLBACK_RESCUE = 0.45
 # ("我们小区停水两天了"), small talk only when it is long
 _SUBSTANCE_MIN = {"greet": 6, START_REQUEST: 6, FALLBACK: 8}
 _SMALL_TALK = ("chitchat", "greet", START_REQUEST)  # 明天见 and 谢谢 stay what they are
+# "随便", "都行", "无所谓": an answer that leaves the choice to the hotline
+EITHER_WAY = re.compile(r"^\s*(?:都|咋|怎么)?(?:随便|无所谓|都行|都可以|看着办|随你|随你们|你们看着办|你们定)(?:吧|啊|呀|的|哈|嘛)?[。！!～~，,\s]*$")
+# weak intents under which a named kind of matter (想提个小建议, 我要投诉) starts that request
+_TYPE_OPENERS = (FALLBACK, "chitchat", "greet", START_REQUEST)
+_INTENT_OF_TYPE = {"投诉": "complaint", "举报": "report", "意见建议": "suggestion", "表扬": "praise",
+                   "求助": "request_help", "咨询": "consult"}
+# a yes or a no opens the message: "对，就是前天下午的事" stays an answer however long
+_YES_NO_OPENING = re.compile(r"\s*(?:是|对|好|嗯|恩|行|可以|没错|确认|确定|同意|要|需要|ok|OK|不|没|别|甭|嫑|算了)")
+# Chinese characters (beyond a letter's frame) that make a yes/no reading a matter told
+_TOLD_UNDER_YES_NO = 14
+# the classifier's next reading is taken for such a matter only from this confidence (else the form asks)
+_TOLD_OTHER_MIN = 0.3
 # a refusal the classifier ranks close behind and the words show: "帮我查一下楼上那家人叫啥名字"
 _RANKED_REFUSAL_TOP = 3
 _RANKED_REFUSAL_MIN = 0.1
@@ -198,12 +214,26 @@ def decide(
             if name in _REQUEST_INTENTS and confidence >= _FALLBACK_RESCUE:
                 # "我们小区停水两天了": request_help at 0.50, just under the fallback threshold
                 return _settled(text, name, f"{name} close behind the fallback", ranking)
+    if (intent in ("affirm", "deny") and not _YES_NO_OPENING.match(text)
+            and evidence.is_substantive(text, minimum=_TOLD_UNDER_YES_NO)):
+        # "我这个月的养老金到现在还没打到卡上…" read as a yes: a matter told, no yes or no in it
+        others = [(n, c) for n, c in ranking if n not in ("affirm", "deny")]
+        other = _best_other(others, text)
+        if other in _WEAK + (FALLBACK,) or dict(others).get(other, 0.0) < _TOLD_OTHER_MIN:
+            return Decision(INFORM, "a matter told, no yes or no")  # the form asks which kind
+        return _settled(text, other, "a matter told, no yes or no", others)
     if intent in _WEAK and evidence.is_substantive(text, minimum=_SUBSTANCE_MIN.get(intent, 12)):
         # "您好，想反映一下县城公园晚上的路灯问题": a greeting that goes on to the matter
         return Decision(INFORM, "a matter in words no intent fits")
+    if intent in _WEAK and EITHER_WAY.match(text):
+        # "随便" to "需要回复吗？": an answer (either way), not small talk
+        return Decision(INFORM, "an either-way answer")
     if _short_answer(text, intent):
         # "最近一个月", "算投诉吧" taken for small talk: an answer to the form's question
         return Decision(INFORM, "a short answer that carries a detail")
+    if intent in _TYPE_OPENERS and named_order_type(text) in _INTENT_OF_TYPE:
+        # "您好，打扰了，想提个小建议": the citizen names the kind of matter, the form starts with it
+        return Decision(_INTENT_OF_TYPE[named_order_type(text)], "names the kind of matter")
     return Decision(intent, "")
 
 

@@ -163,11 +163,21 @@ def _strength(toks: Sequence[Token], i: int) -> int:
         return 0  # 我邻居叫张三
     if prev in _IS and (prev2 in _SELF or prev2 in _NAME_WORDS):
         return 1  # 我是王有福, 名字是王有福
+    prev3 = words[i - 3] if i >= 3 else ""
+    if prev in _SELF_ROLES and prev2 in _IS and prev3 in _SELF:
+        return 2  # 我是村民李桂兰, 我是业主程立新
+    if prev in (":", "：") and "".join(words[_clause_start(toks, i - 1):i - 1]) in _SELF_ROLES:
+        return 2  # a letter's "业主：程立新", "反映人：李红"
     if prev in _SELF and prev in ("本人", "鄙人", "在下"):
         return 2
     if prev in _NAME_WORDS or prev in (":", "："):
         return 2 if prev in _NAME_WORDS or prev2 in _NAME_WORDS else 0
     return 0
+
+
+# what citizens call themselves before their name (我是村民李桂兰, 业主：程立新)
+_SELF_ROLES = frozenset({"村民", "居民", "市民", "业主", "群众", "家长", "住户", "租户", "车主", "患者", "职工", "员工",
+                         "老百姓", "联系人", "反映人", "投诉人", "举报人", "求助人", "来信人", "署名", "签名"})
 
 
 _OTHER_PERSON = frozenset({"她", "他", "它", "对方", "人家", "那人", "这人", "那个人", "师傅", "大姐", "大哥", "老板", "司机", "医生", "老师"})

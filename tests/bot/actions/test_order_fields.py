@@ -184,3 +184,9 @@ def test_no_need_for_anonymity_is_real_name():
     for text in ("不必匿名", "没必要匿名", "不用匿名", "甭匿名"):
         assert f.parse_anonymous(text) is False
     assert f.parse_anonymous("匿名吧") is True
+
+
+def test_either_way_to_the_reply_question_is_a_reply():
+    assert f.parse_reply_wish("随便") is True
+    assert f.parse_reply_wish("都行吧") is True
+    assert f.parse_reply_wish("不用回复") is False

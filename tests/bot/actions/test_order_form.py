@@ -222,3 +222,22 @@ async def test_no_reply_said_at_the_summary_is_applied_at_once(domain, dispatche
     events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"order_confirmed": text})
     assert events["reply_required"] is False
     assert events["requested_slot"] == "order_confirmed"
+
+
+async def test_nothing_more_to_tell_keeps_what_the_opening_told(domain, dispatcher):
+    opening = "对县城广场提点意见，晚上那边一盏灯都没有，老人散步老摔跤"
+    slots = {"order_type": "意见建议", "opening_matter": opening, "requested_slot": "description"}
+    events = await run_form(domain, dispatcher, text="不知道", slots=slots, new_slots={"description": "不知道"})
+    assert events["description"] == opening
+    # without an opening the question is asked again
+    dispatcher.messages.clear()
+    events = await run_form(domain, dispatcher, text="不知道", slots={"order_type": "意见建议", "requested_slot": "description"},
+                            new_slots={"description": "不知道"})
+    assert events["description"] is None
+
+
+async def test_not_knowing_the_address_is_no_address(domain, dispatcher):
+    slots = {"order_type": "求助", "description": "镇上那座桥的护栏被水冲掉了", "district": "山阳县", "requested_slot": "address"}
+    events = await run_form(domain, dispatcher, text="不知道", slots=slots, new_slots={"address": "不知道"})
+    assert events.get("address") in (None, "未说明具体地点")
+    assert "不知道" not in str(events.get("address"))

@@ -25,3 +25,15 @@ def test_a_clause_that_is_only_a_place_is_the_address(text, place):
 ])
 def test_anything_less_certain_is_left_to_the_question(text):
     assert opening_address(text) is None
+
+
+@pytest.mark.parametrize("text, place", [
+    ("丹凤县棣花镇贾家村口那个变压器响了一晚上，吓死人了", "丹凤县棣花镇贾家村"),  # the village the matter opens with
+    ("尊敬的领导：我是商南县富水镇阳光小区的业主，小区门口的路灯全坏了", "商南县富水镇阳光小区"),  # a letter's "…的业主"
+])
+def test_the_place_a_told_matter_opens_with(text, place):
+    assert opening_address(text) == place
+
+
+def test_no_village_is_made_of_the_matter():
+    assert opening_address("城关镇有人在村口烧垃圾") is None

@@ -587,9 +587,9 @@ def test_result_is_frozen_dataclass():
 
 
 def test_kinds_ordered_by_first_evidence():
-    # a crash with someone hurt: the ambulance first, 122 right after (life first)
-    assert detect_emergency("车祸了，有人流血").kinds == (M, T)
-    assert detect_emergency("有人受伤了，这边出车祸了").kinds == (M, T)
+    # a crash with someone hurt: 122 first, 120 beside it (the citizens' and the scripts' order)
+    assert detect_emergency("车祸了，有人流血").kinds == (T, M)
+    assert detect_emergency("有人受伤了，这边出车祸了").kinds == (T, M)
     assert detect_emergency("着火了，有人被困，还有人烧伤了").kinds == (F, M)
 
 
@@ -678,7 +678,7 @@ def test_after_a_cue_a_story_is_not_generic():
 
 
 def test_extra_kinds_follow_the_text_order():
-    assert detect_emergency("出车祸了 司机卡在车里出不来 满身是血").kinds == (M, T, F)
+    assert detect_emergency("出车祸了 司机卡在车里出不来 满身是血").kinds == (T, F, M)
     assert detect_emergency("发大水了 屋里困着个老人 发高烧迷迷糊糊的").kinds == (F, M)
 
 
@@ -751,3 +751,15 @@ def test_break_ins_and_attacks_now_even_after_a_habit(text):
 
 def test_a_locksmith_is_no_break_in():
     assert not detect_emergency("开锁师傅在撬我家的门，我钥匙丢了").is_emergency
+
+
+def test_a_crash_just_now_with_nobody_hurt_is_122_only():
+    result = detect_emergency("镇安县城十字路口两个车刚撞了，人都没事，但是吵起来了，路也堵死了")
+    assert result.kinds == (T,)
+
+
+def test_people_already_let_out_of_a_lift_are_no_rescue_now():
+    assert not detect_emergency("电梯一个月坏了五次，今天又把人关里面半小时，后来物业放出来了").is_emergency
+    assert not detect_emergency("娃被锁车里了，后来开锁师傅撬出来了").is_emergency
+    # still trapped: a rescue
+    assert detect_emergency("电梯卡在7楼和8楼中间不动了，我们三个人在里面，按警铃没人应").kinds == (F,)

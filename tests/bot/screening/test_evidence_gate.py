@@ -233,3 +233,44 @@ def test_a_request_intent_just_under_the_fallback_is_kept():
     assert decide("我们小区停水两天了", "nlu_fallback", ranking, False).intent == "request_help"
     ranking = [("nlu_fallback", 0.3), ("request_help", 0.2)]
     assert decide("我们小区停水两天了", "nlu_fallback", ranking, False).intent == "inform"
+
+
+def test_a_named_kind_of_matter_under_a_weak_intent_starts_that_request():
+    assert decide("您好，打扰了，想提一个小建议", "nlu_fallback", rank("nlu_fallback"), False).intent == "suggestion"
+    assert decide("想提点建议", "nlu_fallback", rank("nlu_fallback"), False).intent == "suggestion"
+    # a kind of matter typed as an answer stays an answer
+    assert decide("就算举报吧", "chitchat", rank("chitchat"), False).intent == "inform"
+    assert decide("我不是投诉", "nlu_fallback", rank("nlu_fallback"), False).intent != "complaint"
+
+
+def test_a_matter_told_under_a_yes_or_no_is_a_request():
+    text = "我家里的低保这两个月都没发下来，以前每个月五号就到账"
+    d = decide(text, "affirm", [("affirm", 0.6), ("suggestion", 0.02)], False)
+    assert d.intent == "inform"  # the next reading is a guess: the form asks the kind
+    d = decide(text, "affirm", [("affirm", 0.5), ("request_help", 0.4)], False)
+    assert d.intent == "request_help"
+    # an answer that opens with a yes or a no stays one, however long
+    assert decide("对，就是上礼拜三晚上在步行街那边出的事", "affirm", rank("affirm"), False).intent == "affirm"
+    assert decide("不用了，我自己去社区问问就行了谢谢你们", "deny", rank("deny"), False).intent == "deny"
+
+
+def test_cancelled_events_are_no_withdrawal():
+    text = "听说今年的庙会取消了，那我报名交的钱找谁退"
+    assert decide(text, "withdraw_order", rank("withdraw_order", "consult"), False).intent != "withdraw_order"
+    for text in ("我要撤销刚才那个单子", "取消吧", "把我昨天的投诉取消了", "工单不用办了"):
+        assert decide(text, "withdraw_order", rank("withdraw_order"), False).intent == "withdraw_order", text
+
+
+def test_either_way_is_an_answer():
+    for text in ("随便", "都行吧", "无所谓", "你们看着办"):
+        assert decide(text, "chitchat", rank("chitchat"), False).intent == "inform", text
+    assert decide("可以", "affirm", rank("affirm"), False).intent == "affirm"
+
+
+def test_rolling_smoke_and_rocks_are_no_insults():
+    assert evidence.abuse_count("河边有人倒渣土，尘土滚滚，路都看不清") == 0
+    assert evidence.abuse_count("山上的石头滚下来砸到路上了") == 0
+    assert evidence.abuse_count("你给我滚") == 1
+    assert evidence.abuse_count("滚出去") == 1
+    d = decide("举报 村口天天有人烧轮胎 黑烟滚滚 呛得人喘不上气", "oos_abuse", rank("oos_abuse", "report"), False)
+    assert d.intent != "oos_abuse"

@@ -128,3 +128,10 @@ def test_someone_elses_surname_is_not_the_writers():
 def test_a_signature_after_the_place_on_its_line():
     letter = _LETTER + "希望环卫部门能表扬一下这位大姐。\n商州区 黄志刚\n电话 13891408865"
     assert find_self_name(letter) == "黄志刚"
+
+
+def test_a_role_before_the_own_name():
+    assert find_self_name("路灯坏了半个月，我是居民王秀英，电话13891401111") == "王秀英"
+    assert find_self_name("恳请尽快处理。反映人：赵德胜 手机：13991402222") == "赵德胜"
+    assert find_self_name("我是村民，张三家的狗天天咬人") is None
+    assert find_self_name("我是业主") is None
