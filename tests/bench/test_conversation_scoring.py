@@ -371,3 +371,18 @@ def test_refusal_classes_named_in_chinese():
 
     assert _REFUSAL_CLASS_ALIASES["信访"] == "petition" and _REFUSAL_CLASS_ALIASES["诉讼"] == "litigation"
     assert _REFUSAL_CLASS_ALIASES["他人隐私"] == "privacy" and _REFUSAL_CLASS_ALIASES["辱骂"] == "abuse"
+
+
+def test_description_words_the_citizen_never_typed_are_not_required():
+    from bench.conversation_eval.scoring import compare_field, typed_parts
+
+    typed = "菜市场门口的摊子都摆到马路中间了\n洛南县"
+    assert typed_parts(["占道", "摊子"], typed) == ["摊子"]
+    order = {"description": "菜市场门口的摊子都摆到马路中间了"}
+    assert compare_field("description_contains", ["占道", "摊子"], order, typed)["ok"]
+    assert not compare_field("description_contains", ["占道", "摊子"], order)["ok"]  # without the transcript: as written
+    # a typed word the description lost still fails
+    assert not compare_field("description_contains", ["摊子"], {"description": "洛南县"}, typed)["ok"]
+    # none typed: a stored description is enough, a missing one is not
+    assert compare_field("description_contains", ["停水"], {"description": "这水停了三天了"}, "这水停了三天了")["ok"]
+    assert not compare_field("description_contains", ["停水"], {"description": None}, "这水停了三天了")["ok"]
