@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from bench.conversation_eval.cases import CASES_DIR, Case, CaseError, load_cases, select
+from bench.conversation_eval.cases import CASES_DIR, UNREAD_FILES, Case, CaseError, load_cases, select
 from bench.conversation_eval.player import Bot, new_sender, play
 from bench.conversation_eval.scoring import aggregate, summary_line, verdict
 
@@ -101,6 +101,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         cases = select(load_cases(args.cases_dir), args.split, args.only)
         if args.file:
             cases = [c for c in cases if c.source in set(args.file)]
+        else:  # the gate and the reserve stay unplayed in development runs (name them with --file)
+            cases = [c for c in cases if c.source not in UNREAD_FILES]
     except CaseError as error:
         print(f"invalid conversations: {error}", file=sys.stderr)
         return 2
