@@ -19,7 +19,7 @@ _CLAUSE = re.compile(r"[，,。！？!?；;：:\n]+")
 _LEAD = re.compile(r"^(?:我|额|俺)?(?:们)?(?:家|屋)?(?:住)?(?:在|是)|^(?:家住|住在|地址(?:是|在)?[:：]?|位置(?:是|在)?[:：]?|地点(?:是|在)?[:：]?|事发地(?:点)?(?:是|在)?[:：]?)")
 # finer than a town: the unit needs the village, the estate, the road
 # (a community, a road or a street alone is still too coarse: the question asks which estate or number)
-_ADDRESS_WORD = re.compile(r"小区|花园|家园|新村|公寓|大厦|[村组苑]|号楼|单元|号院|\d+号|[一二三四五六七八九十]+组")
+_ADDRESS_WORD = re.compile(r"小区|花园|家园|新村|公寓|大厦|村(?![医民长委干部])|[组苑]|号楼|单元|号院|\d+号|[一二三四五六七八九十]+组")
 # a verb, a negation or an evaluation: the clause tells the matter, not only where
 _PREDICATE = re.compile(r"[了着过没不别吵坏漏停堵臭脏乱占挖砍烧打骂要想让给把被在]|我们|咱们|天天|一直|老是|总是|有人|怎么|咋|啥|什么|吗|呢|很|太|特别")
 MAX_CHARS = 40
@@ -27,7 +27,8 @@ MAX_CHARS = 40
 _RESIDENT_TAIL = re.compile(r"的?(?:业主|住户|居民|村民|租户|商户|群众|老百姓|一名\S{0,4}|一个\S{0,4})$")
 # a village, an estate or a group right after the town a clause begins with
 # ("山阳县漫川关镇前店子村河上那座小桥…冲掉了": 漫川关镇前店子村)
-_AFTER_TOWN = re.compile(r"[\u4e00-\u9fff\d]{1,8}?(?:村|小区|花园|家园|新村|[一二三四五六七八九十\d]+组)")
+# (not 村医, 村民, 村委: people and offices; not "…镇的村": no name)
+_AFTER_TOWN = re.compile(r"(?!的)[\u4e00-\u9fff\d]{1,8}?(?:村(?![医民长委干部])|小区|花园|家园|新村|[一二三四五六七八九十\d]+组)")
 
 
 def opening_address(text: str) -> Optional[str]:
@@ -71,6 +72,6 @@ def _leading_place(clause: str) -> Optional[str]:
         return None
     end = skip + len(town)
     village = _AFTER_TOWN.match(place[end:])
-    if village is None or _PREDICATE.search(village.group(0)):
+    if village is None or _PREDICATE.search(village.group(0)) or "的" in village.group(0):
         return None
     return place[:end + village.end()]

@@ -97,6 +97,7 @@ _OVERRIDE_RE = _compile(lex.OVERRIDE)
 _URGENCY_RE = _compile(lex.URGENCY)
 _NOW_BEFORE_RE = _compile(lex.NOW_BEFORE)
 _RESCUED_AFTER_RE = _compile(lex.RESCUED_AFTER)
+_CRITICAL_RE = _compile(lex.CRITICAL)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -203,9 +204,11 @@ def detect_emergency(text: str) -> EmergencyResult:
             if kind not in kinds:
                 kinds.append(kind)
                 spans.append((kind, *_original_span(index_map, hit.start, hit.end, len(text))))
-    if "traffic" in kinds and "medical" in kinds and kinds.index("traffic") > kinds.index("medical"):
-        # a crash with someone hurt: 122 first, 120 beside it (交警 and 120 are dispatched together;
-        # what citizens and the hotline's scripts expect: "发生交通事故有人受伤，拨打122，同时拨打120")
-        kinds.remove("traffic")
-        kinds.insert(kinds.index("medical"), "traffic")
+    if "traffic" in kinds and "medical" in kinds:
+        # a crash with someone hurt: 122 first, 120 beside it ("发生交通事故有人受伤，拨打122，同时拨打120");
+        # someone who cannot move, does not respond or is trapped: the ambulance first
+        first, second = ("medical", "traffic") if _CRITICAL_RE.search(norm) else ("traffic", "medical")
+        if kinds.index(first) > kinds.index(second):
+            kinds.remove(first)
+            kinds.insert(kinds.index(second), first)
     return EmergencyResult(True, tuple(kinds), tuple(evidence), tuple(spans))

@@ -330,6 +330,11 @@ OVERRIDE = (
     r"(?:好多人|好些人|大家|人都|一楼人|全楼的人)(?:都)?(?:在)?往(?:下|外|楼下)(?:跑|冲|逃)|(?:黑烟|浓烟)(?:都|直)?(?:窜|冲|灌)(?:到|进)"
 )
 
+# Someone whose life is in danger now (cannot move, unconscious, trapped): in a crash the
+# ambulance goes first (120, then 122); a crash with someone hurt but conscious is 122 first.
+CRITICAL = (r"一动不动|(?<![走挪推开拉搬])不动(?:了|咧)?|动不了|起不来|没(?:有)?反应|叫不醒|喊不醒|昏迷|昏过去|晕过去|不省人事|"
+            r"没气|没(?:有)?呼吸|不喘气|出不来|压在(?:了)?(?:车|车子)?(?:下|底)|快不行")
+
 # After a rescue cue in the same sentence: the people are out already ("今天又把人关里面半小时，
 # 后来物业放出来了") — a complaint about the lift, not someone trapped now.
 RESCUED_AFTER = r"(?:放|救|弄|拉|捞|抬|接|拖|拽|撬)(?:了)?出来(?:了|咧|啦|嘞)|(?:已经|都)(?:出来|救出来|被救出来?|脱险)(?:了|咧|啦)?"

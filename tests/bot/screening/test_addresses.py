@@ -37,3 +37,7 @@ def test_the_place_a_told_matter_opens_with(text, place):
 
 def test_no_village_is_made_of_the_matter():
     assert opening_address("城关镇有人在村口烧垃圾") is None
+
+
+def test_a_village_doctor_is_no_village():
+    assert opening_address("你好我是洛南县石门镇的村医，我们那边路灯全坏了") is None

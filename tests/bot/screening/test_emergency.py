@@ -678,7 +678,7 @@ def test_after_a_cue_a_story_is_not_generic():
 
 
 def test_extra_kinds_follow_the_text_order():
-    assert detect_emergency("出车祸了 司机卡在车里出不来 满身是血").kinds == (T, F, M)
+    assert detect_emergency("出车祸了 司机卡在车里出不来 满身是血").kinds == (M, T, F)  # trapped: 120 first
     assert detect_emergency("发大水了 屋里困着个老人 发高烧迷迷糊糊的").kinds == (F, M)
 
 
@@ -763,3 +763,12 @@ def test_people_already_let_out_of_a_lift_are_no_rescue_now():
     assert not detect_emergency("娃被锁车里了，后来开锁师傅撬出来了").is_emergency
     # still trapped: a rescue
     assert detect_emergency("电梯卡在7楼和8楼中间不动了，我们三个人在里面，按警铃没人应").kinds == (F,)
+
+
+@pytest.mark.parametrize("text, first", [
+    ("县医院门口两个车撞了，一个人胳膊上划了个口子在流血，人还清醒", T),   # hurt, conscious: 122 first
+    ("桥头有个骑三轮的叫货车撞了，人趴在地上一动不动，身上都是血", M),  # does not move: 120 first
+    ("车祸了，司机压在车底下出不来，流了好多血", M),
+])
+def test_the_first_number_of_a_crash_with_someone_hurt(text, first):
+    assert detect_emergency(text).kinds[0] == first
