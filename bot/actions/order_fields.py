@@ -75,7 +75,7 @@ def required_slots(order_type: Optional[str], slots: Mapping[str, Any]) -> List[
         needed.append("address")
     if order_type in NEEDS_TIME:
         needed.append("occurred_at")
-    if order_type in ANONYMITY_ALLOWED and not slots.get("own_rights"):
+    if order_type in ANONYMITY_ALLOWED and not own_rights(order_type, slots):
         needed.append("anonymous")
     if slots.get("anonymous") is not True:
         needed += ["contact_name", "contact_phone"]
@@ -335,6 +335,14 @@ _OWN_RIGHTS = re.compile(_OWN + r".{0,30}" + _RIGHTS + "|" + _RIGHTS + r".{0,30}
 def looks_like_own_rights(text: Any) -> bool:
     """Whether a complaint defends the citizen's own rights (第七条(九): needs real name)."""
     return bool(_OWN_RIGHTS.search(clean(text)))
+
+
+def own_rights(order_type: Optional[str], slots: Mapping[str, Any]) -> bool:
+    """Whether this order is a complaint about the citizen's own rights (real name, 第七条(九)),
+    however the type and the description came in (first message, type question, correction)."""
+    if slots.get("own_rights"):
+        return True
+    return order_type == "投诉" and looks_like_own_rights(slots.get("description") or "")
 
 
 _NOT_SOLVED = re.compile(r"(没解决|没有解决|不解决|没能解决|不对|没用|不管用|不是我问的|不是这个|答非所问|没说清|还是不知道|还是不懂|不明白)")

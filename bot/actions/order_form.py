@@ -71,6 +71,10 @@ def _with_town(tracker: Tracker, address: str) -> str:
     return f"{town}{address}" if town and town not in address else address
 
 
+def _own_rights(tracker: Tracker) -> bool:
+    return f.own_rights(tracker.get_slot("order_type"), tracker.slots)
+
+
 def _filled_this_turn(tracker: Tracker, slot: str) -> List[str]:
     """Other slots the latest message set (from entities): a sign of a correction."""
     return [name for name in tracker.slots_to_validate() if name != slot]
@@ -423,12 +427,12 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"contact_name": f.NAME_NOT_GIVEN}
         if f.refuses_name(text):
             order_type = tracker.get_slot("order_type")
-            if order_type in f.ASKS_REPLY and order_type not in f.ANONYMITY_ALLOWED and not tracker.get_slot("own_rights"):
+            if order_type in f.ASKS_REPLY and order_type not in f.ANONYMITY_ALLOWED and not _own_rights(tracker):
                 # a help request about a road, a lamp, a neighbourhood is not 维护自身权益
                 # (第七条(九)): it goes in without a name, the reply question comes next
                 dispatcher.utter_message(response="utter_name_not_needed")
                 return {"contact_name": None, "anonymous": True}
-            if order_type in f.ANONYMITY_ALLOWED and not tracker.get_slot("own_rights"):
+            if order_type in f.ANONYMITY_ALLOWED and not _own_rights(tracker):
                 dispatcher.utter_message(text="理解。不想留名字的话可以匿名反映，回复“匿名”即可；也可以只留姓氏，比如“王先生”。")
             else:
                 dispatcher.utter_message(text="这类诉求需要承办单位联系您核实办理（热线办法第七条第九项），只留姓氏也可以，比如“王先生”。")
@@ -467,7 +471,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             else:
                 dispatcher.utter_message(text="好的，不留电话也可以，就不回复您办理结果了。")
             return {"contact_phone": f.PHONE_NOT_GIVEN, "reply_required": False}
-        if tracker.get_slot("own_rights"):
+        if _own_rights(tracker):
             dispatcher.utter_message(text="这类诉求须实名并留电话，承办单位才能联系您核实办理（热线办法第七条第九项）。"
                                           "一时想不起号码的话，可以回复“人工”找工作人员，或者想起来再告诉我。")
             return {"contact_phone": None}

@@ -190,3 +190,13 @@ def test_either_way_to_the_reply_question_is_a_reply():
     assert f.parse_reply_wish("随便") is True
     assert f.parse_reply_wish("都行吧") is True
     assert f.parse_reply_wish("不用回复") is False
+
+
+def test_a_complaint_about_own_wages_is_never_anonymous_however_the_type_came():
+    slots = {"description": "老板拖了我们三个月的工钱，打电话也不接"}
+    assert "anonymous" not in f.required_slots("投诉", slots)
+    assert "contact_name" in f.required_slots("投诉", slots)
+    # a complaint about a neighbourhood matter may be anonymous
+    assert "anonymous" in f.required_slots("投诉", {"description": "楼下烧烤摊天天吵到半夜两点"})
+    # not a complaint: the rule is about complaints (第七条(九))
+    assert "anonymous" in f.required_slots("举报", slots)
