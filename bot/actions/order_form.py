@@ -23,7 +23,7 @@ from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_confidence, latest_intent, latest_text, previous_slot_value
 from bot.screening.addresses import opening_address
 from bot.screening.gate import SUSPECTED
-from bot.screening.names import is_name_word, parse_name_answer
+from bot.screening.names import find_self_name, is_name_word, parse_name_answer
 from bot.screening.times import is_coarse, parse_time, specific_time
 from bot.screening.districts import district_mention, find_town
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
@@ -71,6 +71,71 @@ def _with_town(tracker: Tracker, address: str) -> str:
     return f"{town}{address}" if town and town not in address else address
 
 
+_TIME_TAIL = re.compile(r"^[开始的了起就以后来到现在一直都这样，,。\s]*$")
+
+
+def _only_a_time(text: str) -> Optional[str]:
+    """The time an answer gives when it gives nothing else ("这礼拜天开始的", "昨天"), else None."""
+    mention = parse_time(text)
+    if mention is None or _PLACE_WORD.search(text[:mention.start] + text[mention.end:]):
+        return None
+    rest = (text[:mention.start] + text[mention.end:]).strip()
+    return mention.words if _TIME_TAIL.match(rest) else None
+
+
+def _only_a_name(text: str) -> Optional[str]:
+    """The name of an answer that only names the citizen ("我叫闫红霞"), else None."""
+    name = find_self_name(text) if _SELF_NAMING.search(text) else None
+    if name is None or _PLACE_WORD.search(text) or parse_time(text) is not None or len(text) > 12:
+        return None
+    return name
+
+
+def _answer_for_another_slot(tracker: Tracker, text: str, slot: str) -> Dict[str, Any]:
+    """What an answer to `slot` gives for another empty slot instead ("这礼拜天开始的" at the
+    address question is the time, "我叫闫红霞" at the time question the name), so it is stored
+    there and `slot` asked again, never stored as `slot`."""
+    found: Dict[str, Any] = {}
+    if slot != "occurred_at" and not tracker.get_slot("occurred_at"):
+        when = _only_a_time(text)
+        if when:
+            found["occurred_at"] = when
+    if slot != "contact_name" and not tracker.get_slot("contact_name"):
+        name = _only_a_name(text)
+        if name:
+            found["contact_name"] = name
+    if slot != "anonymous" and tracker.get_slot("anonymous") is None and len(_PUNCT_OR_SPACE.sub("", text)) <= 6:
+        anonymous = f.parse_anonymous(text)
+        if anonymous is not None and (anonymous is False or tracker.get_slot("order_type") in f.ANONYMITY_ALLOWED):
+            found["anonymous"] = anonymous  # "不匿名" at the time question
+    if slot not in ("address", "description") and not tracker.get_slot("address"):
+        place = opening_address(text)
+        if place and len(place) >= len(_PUNCT_OR_SPACE.sub("", text)) - 2:
+            found["address"] = place[:200]
+            district = find_district(place)
+            if district and not tracker.get_slot("district"):
+                found["district"] = district
+    return found
+
+
+def _asked(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot(REQUESTED_SLOT) == slot
+
+
+_LABEL_OF_SLOT = {"occurred_at": "时间", "contact_name": "联系人", "address": "地址", "district": "区县"}
+_ANONYMITY_NOTED = {True: "匿名反映", False: "实名反映"}
+
+
+def _taken_elsewhere(dispatcher: CollectingDispatcher, found: Dict[str, Any], slot: str) -> Dict[str, Any]:
+    """Stores an answer given for other slots and asks `slot` again (its question follows)."""
+    parts = [f"{_LABEL_OF_SLOT[k]}“{v}”" for k, v in found.items() if k in _LABEL_OF_SLOT]
+    if "anonymous" in found:
+        parts.append(_ANONYMITY_NOTED[found["anonymous"]])
+    noted = "、".join(parts)
+    dispatcher.utter_message(text=f"好的，先记下{noted}。")
+    return {slot: None, **found}
+
+
 def _own_rights(tracker: Tracker) -> bool:
     return f.own_rights(tracker.get_slot("order_type"), tracker.slots)
 
@@ -113,6 +178,7 @@ def _name_from_answer(value: Any) -> Optional[str]:
 
 # "不知道", "就这些", "没有了": nothing to add to what the first message told
 _NOTHING_MORE = re.compile(r"^\s*(?:不知道|不清楚|说不清|不晓得|没有了|没了|就这些|就这样|就这么多|就是这个|就这个事|就上面说的|上面说了|刚才说了|说过了)")
+_SELF_NAMING = re.compile(r"(?:我|额|俺)(?:叫|姓|是)|本人|免贵")
 _PLACE_WORD = re.compile(r"街道|街|路|巷|(?<!知)道|村|镇|乡|社区|小区|花园|家园|苑|号|组|楼|单元|广场|市场|学校|医院|公园|对面|旁边|附近|门口|后面|隔壁")
 
 
@@ -281,8 +347,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             result["order_type"] = None
             dispatcher.utter_message(response="utter_order_type_unclear")
             return result
+        elsewhere = _answer_for_another_slot(tracker, said, "order_type")
         if _times_asked(tracker, "order_type") >= 2:
-            return {"order_type": "求助"}  # no dead end: a help request reaches a unit all the same
+            return {"order_type": "求助", **elsewhere}  # no dead end: a help request reaches a unit all the same
+        if elsewhere:
+            return _taken_elsewhere(dispatcher, elsewhere, "order_type")
         dispatcher.utter_message(response="utter_order_type_unclear")
         return {"order_type": None}
 
@@ -335,6 +404,9 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         typed = _type_typed_instead(dispatcher, tracker, text, "address")  # "投诉" is no place
         if typed is not None:
             return typed
+        elsewhere = _answer_for_another_slot(tracker, text, "address") if _asked(tracker, "address") else {}
+        if elsewhere:
+            return _taken_elsewhere(dispatcher, elsewhere, "address")
         if f.says_no_place(text) and not _PLACE_WORD.search(text):
             if tracker.get_slot("order_type") in f.CITYWIDE_ALLOWED or _times_asked(tracker, "address") >= 2:
                 return {"address": f.NO_PLACE}
@@ -359,6 +431,9 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if _answer_is_about_another_field(tracker, "occurred_at"):
             return {"occurred_at": None}
         text = f.clean(value)
+        elsewhere = _answer_for_another_slot(tracker, text, "occurred_at") if _asked(tracker, "occurred_at") else {}
+        if elsewhere and parse_time(text) is None:
+            return _taken_elsewhere(dispatcher, elsewhere, "occurred_at")
         answer = f.parse_occurred_at(text) or f.UNKNOWN_TIME
         if answer == f.UNKNOWN_TIME and tracker.get_slot(REQUESTED_SLOT) == "occurred_at":
             rough = specific_time(f.clean(tracker.get_slot("description")))
@@ -368,6 +443,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"occurred_at": answer}
         mention = parse_time(text)
         first_answer = _times_asked(tracker, "occurred_at") < 2
+        if mention is None and [s for s in _filled_this_turn(tracker, "occurred_at") if s != REQUESTED_SLOT]:
+            return {"occurred_at": None}  # "我叫闫红霞": the name is taken, the time question follows again
         if mention is None and first_answer:
             dispatcher.utter_message(text="没听出是什么时候。请说一下大概时间，比如“昨天晚上”“上周三”“从上个月开始一直这样”；记不清可以回复“不清楚”。")
             return {"occurred_at": None}

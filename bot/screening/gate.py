@@ -75,11 +75,16 @@ def _is_turn_away(intent: str) -> bool:
 def _best_other(ranking: Sequence[Tuple[str, float]], text: str = "") -> str:
     """The best intent that turns nobody away and whose own evidence the text carries
     (oos_military rejected → stop is no better without a word for stopping)."""
+    named = _INTENT_OF_TYPE.get(named_order_type(text) or "")
+    if named:
+        return named  # "我要投诉" with withdraw_order rejected: the kind the citizen names, not the next guess
     for name, _ in ranking:
         if not name or _is_turn_away(name) or name == FALLBACK:
             continue
         if name in _ORDER_CUES and not _ORDER_CUES[name].search(text):
             continue
+        if name == "human_handoff" and not _PERSON.search(text):
+            continue  # a person only for a word asking for one
         return name
     return FALLBACK
 
@@ -182,6 +187,9 @@ def decide(
     if intent in _WEAK + ("affirm", "deny") and len(text) > _SHORT_ANSWER_CHARS and evidence.cue(text, "privacy"):
         # "帮我查一下车主叫啥，电话多少" read as a yes: the words ask for someone else's data
         return Decision(OOS_PREFIX + "privacy", "asks for another person's data; the classifier read no request")
+    if intent == "human_handoff" and not _PERSON.search(text) and _INTENT_OF_TYPE.get(named_order_type(text) or ""):
+        # "我要投诉" read as asking for a person: the kind of matter it names, no word for a person
+        return Decision(_INTENT_OF_TYPE[named_order_type(text)], "names the kind of matter, no word for a person")
     if intent == "human_handoff" and not _PERSON.search(text) and evidence.is_pure_abuse(text):
         # "…一群吃干饭的废物…滚" read as asking for a person: insults, and no word for one
         return Decision(OOS_PREFIX + "abuse", "insults and no word for a person")

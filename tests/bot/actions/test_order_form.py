@@ -241,3 +241,28 @@ async def test_not_knowing_the_address_is_no_address(domain, dispatcher):
     events = await run_form(domain, dispatcher, text="不知道", slots=slots, new_slots={"address": "不知道"})
     assert events.get("address") in (None, "未说明具体地点")
     assert "不知道" not in str(events.get("address"))
+
+
+async def test_an_answer_for_another_question_is_stored_there(domain, dispatcher):
+    base = {"order_type": "求助", "description": "村里的自来水又浑了，黄汤汤的", "district": "丹凤县"}
+    # a time at the address question: the time is kept, the address asked again
+    events = await run_form(domain, dispatcher, text="上个礼拜五开始的", slots={**base, "requested_slot": "address"},
+                            new_slots={"address": "上个礼拜五开始的"})
+    assert events.get("address") is None and events["occurred_at"].startswith("上个礼拜五")
+    assert events["requested_slot"] == "address"
+    # a name at the time question
+    slots = {**base, "address": "铁峪铺镇三组", "requested_slot": "occurred_at"}
+    events = await run_form(domain, dispatcher, text="我叫闫秀梅", slots=slots, new_slots={"occurred_at": "我叫闫秀梅"})
+    assert events.get("occurred_at") is None and events["contact_name"] == "闫秀梅"
+    # "不匿名" at the time question is no time
+    events = await run_form(domain, dispatcher, text="不匿名", slots={**slots, "order_type": "投诉"},
+                            new_slots={"occurred_at": "不匿名"})
+    assert events.get("occurred_at") != "不匿名" and events.get("anonymous") is False
+
+
+async def test_an_address_at_the_type_question_is_the_address(domain, dispatcher):
+    slots = {"description": "村里的自来水又浑了，娃喝了拉肚子", "requested_slot": "order_type"}
+    events = await run_form(domain, dispatcher, text="丹凤县铁峪铺镇铁峪铺村三组", slots=slots,
+                            new_slots={"order_type": "丹凤县铁峪铺镇铁峪铺村三组"})
+    assert events["address"] == "丹凤县铁峪铺镇铁峪铺村三组" and events["district"] == "丹凤县"
+    assert events.get("order_type") is None and events["requested_slot"] == "order_type"
