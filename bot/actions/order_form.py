@@ -22,7 +22,7 @@ from bot.screening.order_type_words import named_order_type
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_confidence, latest_intent, latest_text, previous_slot_value
 from bot.screening.addresses import opening_address
-from bot.screening.gate import SUSPECTED
+from bot.screening.gate import EITHER_WAY, SUSPECTED
 from bot.screening.names import find_self_name, is_name_word, parse_name_answer
 from bot.screening.times import is_coarse, parse_time, specific_time
 from bot.screening.districts import district_mention, find_town
@@ -54,6 +54,8 @@ def _details_in_passing(tracker: Tracker, text: str, phone: bool = False, addres
 SUSPECTED_IN_FORM_CONFIDENCE = 0.5
 # an answer to the type question this long tells the matter (more), not only a type
 TOLD_MORE_CHARS = 15
+_SUBMIT_NOW = re.compile(r"(?:快|赶紧|赶快|马上|直接|就)(?:点)?(?:提交|交上去|报上去|发上去|交了|提交吧)|^提交(?:吧|了|哈)?[。！!]*$")
+_NOT_NOW = re.compile(r"不|别|先不|等等|等一下|先等|改")
 _EXPLICIT_CONFIRM = re.compile(r"确认|提交|没问题|没错|对的|对着哩|就这样")
 _PUNCT_OR_SPACE = re.compile(r"[\s，。！？、,.!?~～…：:；;]+")
 _TOWN_LEVEL = re.compile(r"[镇乡]|街道|街办|办事处|社区|园区|开发区")
@@ -348,8 +350,9 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             dispatcher.utter_message(response="utter_order_type_unclear")
             return result
         elsewhere = _answer_for_another_slot(tracker, said, "order_type")
-        if _times_asked(tracker, "order_type") >= 2:
-            return {"order_type": "求助", **elsewhere}  # no dead end: a help request reaches a unit all the same
+        if _times_asked(tracker, "order_type") >= 2 or EITHER_WAY.match(said):
+            # no dead end ("随便 你看着弄" too): a help request reaches a unit all the same
+            return {"order_type": "求助", **elsewhere}
         if elsewhere:
             return _taken_elsewhere(dispatcher, elsewhere, "order_type")
         dispatcher.utter_message(response="utter_order_type_unclear")
@@ -554,7 +557,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"contact_phone": None}
         dispatcher.utter_message(text="没有电话也可以登记，只是承办单位没法联系您，也没法回复办理结果；"
                                       "这次就按不留联系方式登记，您以后想补充随时告诉我。")
-        return {"contact_phone": None, "anonymous": True, "contact_name": None, "reply_required": False}
+        # no number and no reply: the optional number is not asked again (it was just declined)
+        return {"contact_phone": f.PHONE_NOT_GIVEN, "anonymous": True, "contact_name": None, "reply_required": False}
 
     # ------------------------------------------------------------ reply wanted
     def validate_reply_required(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -588,6 +592,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"order_confirmed": None, **{slot: None for slot in named}}
         if f.parse_yes_no(text) is True and (latest_intent(tracker) != "deny" or _EXPLICIT_CONFIRM.search(text)):
             return {"order_confirmed": True}  # "queren，确认": the word wins over a classifier's deny
+        if _SUBMIT_NOW.search(text) and not _NOT_NOW.search(text):
+            return {"order_confirmed": True}  # "快提交", "赶紧交上去": no yes-word, but the wish is plain
         dispatcher.utter_message(text="请告诉我哪一项需要修改（内容、区县、地址、时间、姓名、电话），或直接说新的内容，比如“电话改成13912345678”。")
         return {"order_confirmed": None}
 

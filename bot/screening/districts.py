@@ -438,6 +438,9 @@ _ADDRESSEE_BEFORE = re.compile(r"(?:你们|您们|你|您)$")
 _ADDRESSEE_AFTER = re.compile(r"^(?:这边|这里|这块|那边)?(?:能|可以|管|给|帮|能不能|可不可以|有没有人)")
 # where the citizen works or lives, not where the matter is: "我在商洛上班，我妈住在宝鸡市渭滨区…暖气不热"
 _SELF_AT_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?(?:现在|一直|平时)?(?:在|人在)$")
+# where the citizen waits while the matter is elsewhere: "娃在汉中上学…额当家长的在商州干着急"
+_SELF_WAITING_BEFORE = re.compile(r"(?:我|额|俺)(?:们)?[^，。！？,.!?\s]{0,5}?(?:在|人在)$")
+_WAITING_AFTER = re.compile(r"^(?:干着急|着急|急得|等着|等消息|待着|呆着)")
 # the citizen's home, where the matter is when they work elsewhere
 _HOME = re.compile(r"老家|我家|家里|屋里|我们村|我们小区|额们村|俺们村|老屋")
 # where the citizen has come back to, not where the matter is: "…包工头欠了工资跑了，我现在回洛南了"
@@ -476,6 +479,7 @@ def other_region_mention(text: str) -> Optional[PlaceMention]:
             or (_ADDRESSEE_BEFORE.search(cleaned[max(0, start - 2):start]) and _ADDRESSEE_AFTER.search(cleaned[end:end + 6]))
             or (_SELF_AT_BEFORE.search(cleaned[max(0, start - 6):start]) and _STAY_AFTER.search(cleaned[end:end + 3]))
             or (_BACK_BEFORE.search(cleaned[max(0, start - 6):start]) and _BACK_AFTER.search(cleaned[end:end + 2]))
+            or (_SELF_WAITING_BEFORE.search(cleaned[max(0, start - 10):start]) and _WAITING_AFTER.search(cleaned[end:end + 4]))
         ):
             return None  # a served or local place that is not only where someone comes from
     for chain in chains:

@@ -98,6 +98,7 @@ _URGENCY_RE = _compile(lex.URGENCY)
 _NOW_BEFORE_RE = _compile(lex.NOW_BEFORE)
 _RESCUED_AFTER_RE = _compile(lex.RESCUED_AFTER)
 _CRITICAL_RE = _compile(lex.CRITICAL)
+_TOPIC_SWITCH_RE = _compile(lex.TOPIC_SWITCH)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -182,6 +183,15 @@ def detect_emergency(text: str) -> EmergencyResult:
 
     frames = tuple(label for label, rx in _FRAME_RES.items() if rx.search(norm))
     override = bool(_OVERRIDE_RE.search(norm)) or any(h.now for h in hits)
+    switch = max((m.end() for m in _TOPIC_SWITCH_RE.finditer(norm)), default=None)
+    if frames and not override and switch is not None:
+        # "…物业的事我先说清楚，对了我老伴刚才胸口疼得厉害，喘不上气": after a change of topic the
+        # frames of the matter told before do not hold for what is told now
+        tail, tail_hits = norm[switch:], [h for h in hits if h.start >= switch]
+        tail_frames = tuple(label for label, rx in _FRAME_RES.items() if rx.search(tail))
+        tail_override = bool(_OVERRIDE_RE.search(tail)) or any(h.now for h in tail_hits)
+        if tail_hits and (not tail_frames or tail_override):
+            hits, frames, override = tail_hits, (), tail_override
     if frames and not override:
         return EmergencyResult(False, suppressed_by=frames)
 

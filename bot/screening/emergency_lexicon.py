@@ -165,6 +165,10 @@ CUES: List[Cue] = [
      "strong", None, r"(?:户口|证|本|卡|手机|钥匙|东西|资料|材料|作业|书包|玩具|衣服|鞋|钱|工作|对象|媳妇|学校|猫|狗|学籍|档案|成绩|名额|资格|补贴|票)|"
         r"(?:没|没有|么得|不)信号|信号(?:差|不好|弱)|基站|打不通|打个?电话|通信|网络|有个急事|有急事|"
         r"(?:找|寻)不(?:到|着|见)(?:人(?:管|办|处理|负责|解决)|地方|活|单位|部门|车位)"),
+    # a child (or an old person) not home long after they should be: "额娃放学到现在还没回来 都晚上八点咧"
+    # (weak: needs 到现在 / 这么晚 / urgency; a child not yet back from an outing is no emergency)
+    (("police",), r"(?:" + _CHILD + r"|老人|老人家|我爸|我妈|爷爷|奶奶|老伴|老汉)" "{NB}{0,10}" r"(?:到现在|这会儿?|这么晚|天都黑|天黑)(?:了|咧)?(?:还|都|一直)?(?:没|没有)(?:回来|回家|到家)",
+     "weak", None, r"工资|钱|补贴|快递|消息|信|回复|回音|电话费|户口"),
     # abduction: somebody pulled / carried into a vehicle, a child carried off
     (("police",), r"被(?:人|陌生人|坏人|几个人|一伙人|一个男的|一个女的|男的|女的)?(?:强行)?(?:拉|拽|拖|塞|抱|推|架|绑)(?:上|进)(?:了)?(?:一辆|辆)?" "{NB}{0,3}" + _VEHICLE + r"|"
                   r"把(?:一个|个|那个)?(?:" + _CHILD + r"|{P}|姑娘|女孩|男孩|女的|男的|学生)(?:给)?(?:抱|拉|拽|拖|抢|塞|架)(?:上|进)(?:了)?" "{NB}{0,3}" + _VEHICLE,
@@ -334,6 +338,10 @@ OVERRIDE = (
 # ambulance goes first (120, then 122); a crash with someone hurt but conscious is 122 first.
 CRITICAL = (r"一动不动|(?<![走挪推开拉搬])不动(?:了|咧)?|动不了|起不来|没(?:有)?反应|叫不醒|喊不醒|昏迷|昏过去|晕过去|不省人事|"
             r"没气|没(?:有)?呼吸|不喘气|出不来|压在(?:了)?(?:车|车子)?(?:下|底)|快不行")
+
+# A change of topic inside one message: the frames of what was told before it (a complaint, a
+# past matter) do not hold for a cue after it ("…我先给你们反映一哈，对了我老伴刚才胸口疼得厉害").
+TOPIC_SWITCH = r"对了|哎对了|还有个事|还有一件事|还有件事|另外(?:还有|说一下)|顺便说一下|忘了说|哎呀不好|等一下"
 
 # After a rescue cue in the same sentence: the people are out already ("今天又把人关里面半小时，
 # 后来物业放出来了") — a complaint about the lift, not someone trapped now.

@@ -125,8 +125,11 @@ _FALLBACK_RESCUE = 0.45
 # ("我们小区停水两天了"), small talk only when it is long
 _SUBSTANCE_MIN = {"greet": 6, START_REQUEST: 6, FALLBACK: 8}
 _SMALL_TALK = ("chitchat", "greet", START_REQUEST)  # 明天见 and 谢谢 stay what they are
+# a message that opens by asking the hotline to look someone up ("你帮我查一下…", "帮额打听一哈…")
+_PRIVACY_ASKED = re.compile(r"^\s*(?:你好|您好|喂)?[，,\s]*(?:你|您|你们)?(?:帮|给)?(?:我|额|俺)?(?:查|打听|问问|找找)")
 # "随便", "都行", "无所谓": an answer that leaves the choice to the hotline
-EITHER_WAY = re.compile(r"^\s*(?:都|咋|怎么)?(?:随便|无所谓|都行|都可以|看着办|随你|随你们|你们看着办|你们定)(?:吧|啊|呀|的|哈|嘛)?[。！!～~，,\s]*$")
+EITHER_WAY = re.compile(r"^(?:[\s，,。！!～~]*(?:都|咋|怎么)?(?:随便|无所谓|都行|都可以|看着办|看着弄|随你|随你们|你们定|你定|你们看着办|你看着办|你们看着弄|你看着弄)"
+                        r"(?:吧|啊|呀|的|哈|嘛)?)+(?:[\s，,]*(?:你|你们|您)(?:看着办|看着弄|定)(?:吧|哈|嘛)?)?[。！!～~，,\s]*$")
 # weak intents under which a named kind of matter (想提个小建议, 我要投诉) starts that request
 _TYPE_OPENERS = (FALLBACK, "chitchat", "greet", START_REQUEST)
 _INTENT_OF_TYPE = {"投诉": "complaint", "举报": "report", "意见建议": "suggestion", "表扬": "praise",
@@ -184,6 +187,10 @@ def decide(
         if (name.startswith(OOS_PREFIX) and name != OOS_PREFIX + "abuse" and confidence >= _RANKED_REFUSAL_MIN
                 and evidence.cue(text, name)):
             return Decision(name, f"ranked {name} and its cue in the words")
+    if (intent in _REQUEST_INTENTS and intent != "consult" and _PRIVACY_ASKED.match(text)
+            and evidence.cue(text, "privacy")):
+        # "你帮额查一哈 额前头那个女婿现在住哪搭 电话号码多少 他欠…": what is asked for is someone's data
+        return Decision(OOS_PREFIX + "privacy", "opens by asking for another person's data")
     if intent in _WEAK + ("affirm", "deny") and len(text) > _SHORT_ANSWER_CHARS and evidence.cue(text, "privacy"):
         # "帮我查一下车主叫啥，电话多少" read as a yes: the words ask for someone else's data
         return Decision(OOS_PREFIX + "privacy", "asks for another person's data; the classifier read no request")
@@ -245,7 +252,7 @@ def decide(
     return Decision(intent, "")
 
 
-_REPLY_WORDS = re.compile(r"回复|回一下|回个话|回个信|回我|答复|不用回|要回|别回")
+_REPLY_WORDS = re.compile(r"回复|回一下|回个话|回个信|回我|答复|不用回|要回|别回|必须回|打电话|回电话|通知我|告诉我")
 # a word for a person to talk to: asking for one stands even among insults
 _PERSON = re.compile(r"人工|真人|客服|话务员|接线员|转接|工作人员|领导|负责人|活人")
 

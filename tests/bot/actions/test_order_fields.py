@@ -200,3 +200,8 @@ def test_a_complaint_about_own_wages_is_never_anonymous_however_the_type_came():
     assert "anonymous" in f.required_slots("投诉", {"description": "楼下烧烤摊天天吵到半夜两点"})
     # not a complaint: the rule is about complaints (第七条(九))
     assert "anonymous" in f.required_slots("举报", slots)
+
+
+def test_reply_wishes_in_few_words():
+    for text in ("必须回", "要回的", "有消息给额打电话", "打电话给我"):
+        assert f.parse_reply_wish(text) is True, text

@@ -266,3 +266,17 @@ async def test_an_address_at_the_type_question_is_the_address(domain, dispatcher
                             new_slots={"order_type": "丹凤县铁峪铺镇铁峪铺村三组"})
     assert events["address"] == "丹凤县铁峪铺镇铁峪铺村三组" and events["district"] == "丹凤县"
     assert events.get("order_type") is None and events["requested_slot"] == "order_type"
+
+
+async def test_either_way_at_the_type_question_is_a_help_request(domain, dispatcher):
+    slots = {"description": "屋里电视没信号半个月了，老婆子一个人也不会弄", "requested_slot": "order_type"}
+    events = await run_form(domain, dispatcher, text="随便 你看着弄", slots=slots, new_slots={"order_type": "随便 你看着弄"})
+    assert events["order_type"] == "求助"
+
+
+async def test_submit_now_confirms(domain, dispatcher):
+    slots = {**_complete_slots(), "requested_slot": "order_confirmed"}
+    events = await run_form(domain, dispatcher, text="快提交", slots=slots, new_slots={"order_confirmed": "快提交"})
+    assert events["order_confirmed"] is True
+    events = await run_form(domain, dispatcher, text="先别提交", slots=slots, new_slots={"order_confirmed": "先别提交"})
+    assert events.get("order_confirmed") is not True

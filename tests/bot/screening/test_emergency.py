@@ -772,3 +772,16 @@ def test_people_already_let_out_of_a_lift_are_no_rescue_now():
 ])
 def test_the_first_number_of_a_crash_with_someone_hurt(text, first):
     assert detect_emergency(text).kinds[0] == first
+
+
+def test_an_emergency_told_after_a_change_of_topic():
+    text = ("我想反映个事 小区物业这两年越来越不像话 楼道灯坏了半年没人修 我说先给你们反映一哈 "
+            "对了我老伴刚才说胸口疼得厉害 喘不上气 一身冷汗")
+    assert detect_emergency(text).kinds[:1] == (M,)
+    # a past matter after the change of topic stays a past matter
+    assert not detect_emergency("我要投诉物业不作为，另外说一下去年楼里有人煤气中毒过").is_emergency
+
+
+def test_a_child_not_home_long_after_school_is_110():
+    assert detect_emergency("娃放学到现在还没回来 都晚上九点了 同学家都问了").kinds == (P,)
+    assert not detect_emergency("孩子寒假还没回家，想问问学校啥时候开学").is_emergency

@@ -281,3 +281,15 @@ def test_a_named_kind_wins_over_a_rejected_guess_and_a_person_needs_a_word():
     assert decide("额要投诉", "withdraw_order", ranking, False).intent == "complaint"
     assert decide("我想举报", "human_handoff", rank("human_handoff"), False).intent == "report"
     assert decide("转人工，我要投诉", "human_handoff", rank("human_handoff"), False).intent == "human_handoff"
+
+
+def test_answers_typed_in_a_form_that_read_as_small_talk():
+    for text in ("随便 你看着弄", "都行，你们定", "要哩 有消息给额打电话", "必须回"):
+        assert decide(text, "chitchat", rank("chitchat"), False).intent == "inform", text
+
+
+def test_asking_to_look_up_a_relative_is_privacy_whatever_the_matter():
+    text = "你帮我查一下 我前头那个女婿现在住哪儿 电话多少 他欠孩子的抚养费一直不给"
+    assert decide(text, "complaint", rank("complaint"), False).intent == "oos_privacy"
+    # a complaint that asks nothing of the kind stays one
+    assert decide("物业的人态度太差，我要投诉", "complaint", rank("complaint"), False).intent == "complaint"
