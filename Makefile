@@ -4,11 +4,14 @@ export PYTHONPATH := $(CURDIR)
 # no Rasa usage data leaves the machine (training, runs, tests)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup train run test bench lock clean help
+.PHONY: setup train run test test-fast lint typecheck bench lock clean help
 
 help:
 	@echo "make run    install, build, train when needed, start Rasa (5005), actions (5055), gateway (8000), knowledge base (8100)"
 	@echo "make test   the same setup, then the whole test suite"
+	@echo "make test-fast  the same, without the tests marked slow (real Rasa server, browsers, mail server)"
+	@echo "make lint   ruff check (pyproject.toml); the channel kit also ruff format --check"
+	@echo "make typecheck  mypy, strict on the channel kit (pyproject.toml)"
 	@echo "make bench  benchmarks (bench/), figures go into the README"
 
 setup:
@@ -26,6 +29,20 @@ run: train
 test: train
 	@scripts/run_tests.sh
 
+# everything but the `slow` marker (pytest.ini): no whole product started
+test-fast: train
+	@scripts/run_tests.sh -m "not slow"
+
+# the paths kept in ruff's format; the rest of the code is checked, not reformatted
+FORMATTED := channels/common tests/channels/common
+
+lint: setup
+	.venv/svc/bin/ruff check .
+	.venv/svc/bin/ruff format --check $(FORMATTED)
+
+typecheck: setup
+	.venv/svc/bin/mypy
+
 bench: train
 	@scripts/run_bench.sh
 
@@ -35,8 +52,10 @@ lock:
 	{ echo "# Full pins of .venv/rasa (Python 3.10). Regenerate with \`make lock\` after editing rasa.in."; \
 	  .venv/rasa/bin/pip freeze --exclude-editable; } > requirements/rasa.txt
 	.venv/svc/bin/pip install -r requirements/svc.in
+	@# the developer tools (requirements/dev.txt, pinned by hand) stay out of svc.txt
 	{ echo "# Full pins of .venv/svc (Python >= 3.11). Regenerate with \`make lock\` after editing svc.in."; \
-	  .venv/svc/bin/pip freeze --exclude-editable; } > requirements/svc.txt
+	  .venv/svc/bin/pip freeze --exclude-editable | grep -viFf <(grep -v '^#' requirements/dev.txt | sed 's/==.*/==/'); \
+	  } > requirements/svc.txt
 
 clean:
 	rm -rf models var .pytest_cache
