@@ -11,17 +11,18 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.common.collector import make_ask_bot
 from channels.email.handler import MailHandler, validate_payload
-from channels.outcome import notification_of, report
 from channels.email.settings import Settings
 from channels.email.store import make_store
+from channels.outcome import notification_of, report
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +50,6 @@ class EmailOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.handler.send_to_thread(recipient_id, [{"text": text}])
-
-
-class _Collector(CollectingOutputChannel):
-    @classmethod
-    def name(cls) -> Text:
-        return "email"  # the email variants of the responses are chosen by this name
 
 
 class EmailInput(InputChannel):
@@ -93,10 +88,8 @@ class EmailInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         email_webhook = Blueprint(f"email_webhook_{id(self)}", __name__)
 
-        async def ask_bot(sender: str, text: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
-            collector = _Collector()
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
-            return collector.messages
+        # the bot's answers are collected under the name "email": the email variants of the responses
+        ask_bot = make_ask_bot(self.name(), on_new_message)
 
         @email_webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 import re
 import secrets
+from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
 from channels.email.threads import normalise_subject

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from email import message_from_string, policy
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
+from channels.common.collector import AskBot
 from channels.email import store as st
 from channels.email.compose import compose_reply, new_message_id, render_messages
 from channels.email.settings import Settings
@@ -18,8 +19,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BOT_TEXT_CHARS = 4000  # the form explains anything over 2000 characters; NLU need not read a book
 EMPTY_MAIL_REPLY = "您好，这封邮件没有正文内容。请在邮件正文里写明要咨询或反映的事情：什么事、在哪里、希望怎么解决。"
-
-AskBot = Callable[[str, str, Dict[str, Any]], Awaitable[List[Dict[str, Any]]]]
 
 
 @dataclass

@@ -122,7 +122,7 @@ def read_message(raw: bytes) -> Message:
     try:
         msg = email.message_from_bytes(raw, policy=policy.compat32)
     except RecursionError:
-        raise UnparseableMail("nested too deep for the parser")
+        raise UnparseableMail("nested too deep for the parser") from None
     depth = _depth(msg)
     if depth > MAX_MIME_DEPTH:
         raise UnparseableMail(f"MIME parts nested {depth} deep (at most {MAX_MIME_DEPTH})")

@@ -8,10 +8,11 @@ stays idle, and the Rasa endpoint answers 503: `make run` works with no mail ser
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import ClassVar, Mapping, Optional
+
+from channels.common.settings import ChannelSettings
 
 logger = logging.getLogger(__name__)
 
@@ -20,47 +21,14 @@ TLS_MODES = ("ssl", "starttls", "none")
 DEFAULT_DISPLAY_NAME = "商洛12345热线"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(float(raw))
-    except ValueError:
-        logger.warning("%s=%r is not a number; using %s", name, raw, default)
-        return default
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        logger.warning("%s=%r is not a number; using %s", name, raw, default)
-        return default
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    return raw in ("1", "true", "yes", "on")
-
-
-def _tls(env: Mapping[str, str], name: str) -> str:
-    raw = env.get(name, "").strip().lower() or "ssl"
-    if raw not in TLS_MODES:
-        logger.error("%s=%r is not one of %s; using ssl", name, raw, "/".join(TLS_MODES))
-        return "ssl"
-    return raw
-
-
 def _default_port(tls: str, ssl_port: int, plain_port: int) -> int:
     return ssl_port if tls == "ssl" else plain_port
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(ChannelSettings):
+    CHANNEL: ClassVar[str] = "email"
+
     # reading (IMAP)
     imap_host: str = ""
     imap_port: int = 993
@@ -129,48 +97,45 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
-        env = os.environ if env is None else env
-        imap_tls = _tls(env, "EMAIL_IMAP_TLS")
-        smtp_tls = _tls(env, "EMAIL_SMTP_TLS")
-        imap_user = env.get("EMAIL_IMAP_USER", "").strip()
-        address = env.get("EMAIL_ADDRESS", "").strip() or (imap_user if "@" in imap_user else "")
-        store_path = env.get("EMAIL_STORE_PATH", "").strip() or cls.store_path
-        prefix = env.get("EMAIL_REDIS_PREFIX", "").strip() or f"{env.get('REDIS_KEY_PREFIX', 'hotline')}:email"
+        e = cls.env(env)
+        imap_tls = e.choice("EMAIL_IMAP_TLS", TLS_MODES, "ssl")
+        smtp_tls = e.choice("EMAIL_SMTP_TLS", TLS_MODES, "ssl")
+        imap_user = e.string("EMAIL_IMAP_USER")
+        address = e.string("EMAIL_ADDRESS") or (imap_user if "@" in imap_user else "")
         defaults = cls()
         return cls(
-            imap_host=env.get("EMAIL_IMAP_HOST", "").strip(),
-            imap_port=_int(env, "EMAIL_IMAP_PORT", _default_port(imap_tls, 993, 143)),
+            imap_host=e.string("EMAIL_IMAP_HOST"),
+            imap_port=e.integer("EMAIL_IMAP_PORT", _default_port(imap_tls, 993, 143)),
             imap_tls=imap_tls,
             imap_user=imap_user,
-            imap_password=env.get("EMAIL_IMAP_PASSWORD", ""),
-            mailbox=env.get("EMAIL_MAILBOX", "").strip() or "INBOX",
-            smtp_host=env.get("EMAIL_SMTP_HOST", "").strip(),
-            smtp_port=_int(env, "EMAIL_SMTP_PORT", _default_port(smtp_tls, 465, 587)),
+            imap_password=e.raw("EMAIL_IMAP_PASSWORD"),
+            mailbox=e.string("EMAIL_MAILBOX", "INBOX"),
+            smtp_host=e.string("EMAIL_SMTP_HOST"),
+            smtp_port=e.integer("EMAIL_SMTP_PORT", _default_port(smtp_tls, 465, 587)),
             smtp_tls=smtp_tls,
-            smtp_user=env.get("EMAIL_SMTP_USER", "").strip(),
-            smtp_password=env.get("EMAIL_SMTP_PASSWORD", ""),
-            tls_verify=_bool(env, "EMAIL_TLS_VERIFY", True),
+            smtp_user=e.string("EMAIL_SMTP_USER"),
+            smtp_password=e.raw("EMAIL_SMTP_PASSWORD"),
+            tls_verify=e.boolean("EMAIL_TLS_VERIFY", True),
             address=address,
-            display_name=env.get("EMAIL_DISPLAY_NAME", "").strip() or DEFAULT_DISPLAY_NAME,
-            poll_interval_s=max(1.0, _float(env, "EMAIL_POLL_INTERVAL_S", defaults.poll_interval_s)),
-            use_idle=_bool(env, "EMAIL_USE_IDLE", True),
-            idle_timeout_s=max(5.0, _float(env, "EMAIL_IDLE_TIMEOUT_S", defaults.idle_timeout_s)),
-            timeout_s=_float(env, "EMAIL_TIMEOUT_S", defaults.timeout_s),
-            retry_s=max(0.2, _float(env, "EMAIL_RETRY_S", defaults.retry_s)),
-            rasa_url=(env.get("EMAIL_RASA_URL", "").strip()
-                      or f"http://127.0.0.1:{env.get('RASA_PORT', '5005').strip() or '5005'}").rstrip("/"),
-            channel_token=env.get("EMAIL_CHANNEL_TOKEN", "").strip(),
-            handling_timeout_s=_float(env, "EMAIL_HANDLING_TIMEOUT_S", defaults.handling_timeout_s),
-            lease_s=_float(env, "EMAIL_LEASE_S", defaults.lease_s),
-            store_path=store_path,
-            redis_url=env.get("REDIS_URL", "").strip(),
-            redis_prefix=prefix,
-            gateway_url=(env.get("GATEWAY_URL", "").strip() or defaults.gateway_url).rstrip("/"),
-            gateway_token=env.get("GATEWAY_API_TOKEN", "").strip(),
-            max_mail_bytes=_int(env, "EMAIL_MAX_MAIL_BYTES", defaults.max_mail_bytes),
-            max_attempts=max(1, _int(env, "EMAIL_MAX_ATTEMPTS", defaults.max_attempts)),
-            quarantine_folder=env.get("EMAIL_QUARANTINE_FOLDER", "").strip() or defaults.quarantine_folder,
-            authserv_id=env.get("EMAIL_AUTHSERV_ID", "").strip().lower(),
-            max_attachment_bytes=_int(env, "EMAIL_MAX_ATTACHMENT_BYTES", defaults.max_attachment_bytes),
-            max_attachments=_int(env, "EMAIL_MAX_ATTACHMENTS", defaults.max_attachments),
+            display_name=e.string("EMAIL_DISPLAY_NAME", DEFAULT_DISPLAY_NAME),
+            poll_interval_s=e.number("EMAIL_POLL_INTERVAL_S", defaults.poll_interval_s, minimum=1.0),
+            use_idle=e.boolean("EMAIL_USE_IDLE", True),
+            idle_timeout_s=e.number("EMAIL_IDLE_TIMEOUT_S", defaults.idle_timeout_s, minimum=5.0),
+            timeout_s=e.number("EMAIL_TIMEOUT_S", defaults.timeout_s),
+            retry_s=e.number("EMAIL_RETRY_S", defaults.retry_s, minimum=0.2),
+            rasa_url=e.url("EMAIL_RASA_URL", f"http://127.0.0.1:{e.string('RASA_PORT', '5005')}"),
+            channel_token=e.string("EMAIL_CHANNEL_TOKEN"),
+            handling_timeout_s=e.number("EMAIL_HANDLING_TIMEOUT_S", defaults.handling_timeout_s),
+            lease_s=e.number("EMAIL_LEASE_S", defaults.lease_s),
+            store_path=e.string("EMAIL_STORE_PATH", defaults.store_path),
+            redis_url=e.string("REDIS_URL"),
+            redis_prefix=e.key_prefix("email", override="EMAIL_REDIS_PREFIX"),
+            gateway_url=e.url("GATEWAY_URL", defaults.gateway_url),
+            gateway_token=e.string("GATEWAY_API_TOKEN"),
+            max_mail_bytes=e.integer("EMAIL_MAX_MAIL_BYTES", defaults.max_mail_bytes),
+            max_attempts=e.integer("EMAIL_MAX_ATTEMPTS", defaults.max_attempts, minimum=1),
+            quarantine_folder=e.string("EMAIL_QUARANTINE_FOLDER", defaults.quarantine_folder),
+            authserv_id=e.string("EMAIL_AUTHSERV_ID").lower(),
+            max_attachment_bytes=e.integer("EMAIL_MAX_ATTACHMENT_BYTES", defaults.max_attachment_bytes),
+            max_attachments=e.integer("EMAIL_MAX_ATTACHMENTS", defaults.max_attachments),
         )

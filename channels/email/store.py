@@ -11,17 +11,25 @@
 - failures: how often a mail failed to be handled (after EMAIL_MAX_ATTEMPTS it is quarantined);
 - attachments kept locally when the gateway cannot take them.
 
-SQLite file (var/email_state.sqlite3) by default, Redis when REDIS_URL is set. SQLite
-calls run in a worker thread so the event loop never blocks."""
+SQLite file (var/email_state.sqlite3) by default, Redis when REDIS_URL is set; both answer
+`MailStore`. The SQLite access (WAL, busy timeout, every call on a worker thread so the event
+loop never blocks) and the Redis client are the channel kit's (channels/common/store.py); the
+tables and keys are this channel's own, read as they are by `gateway/retention`."""
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import time
 import uuid
-from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Optional, Protocol, Tuple, TypeVar
+
+from channels.common.store import SQLiteFile, redis_client
+from channels.common.store import key as join_key
+
+if TYPE_CHECKING:
+    from channels.email.settings import Settings
+
+T = TypeVar("T")
 
 NEW, BUSY, ANSWERED, DONE, IGNORED = "new", "busy", "answered", "done", "ignored"
 QUARANTINED = "quarantined"  # failed EMAIL_MAX_ATTEMPTS times; moved out of the inbox, never answered
@@ -43,10 +51,34 @@ CREATE TABLE IF NOT EXISTS attachments (
 """
 
 
+class MailStore(Protocol):
+    """What the worker and the Rasa server keep about mails, threads, failures and attachments."""
+
+    async def claim(self, message_id: str, lease_s: float) -> Tuple[str, Dict[str, Any]]: ...
+    async def status(self, message_id: str) -> Optional[str]: ...
+    async def set_status(self, message_id: str, status: str, *, reply: Optional[str] = None,
+                         thread_id: Optional[str] = None, note: Optional[str] = None) -> None: ...
+    async def release(self, message_id: str) -> None: ...
+    async def unlock(self, message_id: str) -> None: ...
+    async def thread_for(self, message_ids: Iterable[str]) -> Optional[str]: ...
+    async def link(self, message_id: str, thread_id: str) -> None: ...
+    async def link_ours(self, message_id: str, thread_id: str) -> None: ...
+    async def thread_for_ours(self, message_ids: Iterable[str]) -> Optional[str]: ...
+    async def record_failure(self, key: str, error: str) -> int: ...
+    async def failures(self, key: str) -> int: ...
+    async def thread_for_subject(self, key: str) -> Optional[str]: ...
+    async def set_subject(self, key: str, thread_id: str) -> None: ...
+    async def save_latest(self, sender_id: str, data: Dict[str, Any]) -> None: ...
+    async def latest(self, sender_id: str) -> Optional[Dict[str, Any]]: ...
+    async def keep_attachment(self, message_id: str, sender_id: str, filename: str, content_type: str,
+                              sha256: str, data: bytes) -> str: ...
+    async def close(self) -> None: ...
+
+
 class SQLiteStore:
     def __init__(self, path: str) -> None:
         self.path = path
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = SQLiteFile(path)
         with self._connect() as conn:
             conn.executescript(_SCHEMA)
             columns = [row[1] for row in conn.execute("PRAGMA table_info(thread_links)")]
@@ -55,10 +87,7 @@ class SQLiteStore:
                 self._mark_kept_replies_ours(conn)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-        return conn
+        return self._db.connect()
 
     @staticmethod
     def _mark_kept_replies_ours(conn: sqlite3.Connection) -> None:
@@ -71,15 +100,8 @@ class SQLiteStore:
             if message_id:
                 conn.execute("UPDATE thread_links SET ours=1 WHERE message_id=?", (message_id,))
 
-    async def _run(self, fn, *args):
-        return await asyncio.to_thread(self._call, fn, *args)
-
-    def _call(self, fn, *args):
-        conn = self._connect()
-        try:
-            return fn(conn, *args)
-        finally:
-            conn.close()
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._db.run(fn, *args)
 
     # -- mails
     @staticmethod
@@ -246,14 +268,12 @@ return {s, redis.call('HGET', KEYS[1], 'reply') or '', redis.call('HGET', KEYS[1
 
 class RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
-        import redis.asyncio as aioredis
-
-        self._redis = aioredis.from_url(url, decode_responses=False)
+        self._redis = redis_client(url, decode_responses=False)
         self.prefix = prefix
         self._claim = self._redis.register_script(_CLAIM_LUA)
 
     def _k(self, *parts: str) -> str:
-        return ":".join((self.prefix,) + parts)
+        return join_key(self.prefix, *parts)
 
     @staticmethod
     def _s(value: Any) -> Optional[str]:
@@ -353,7 +373,7 @@ class RedisStore:
         await self._redis.close()
 
 
-def make_store(settings) -> Any:
+def make_store(settings: "Settings") -> MailStore:
     if settings.redis_url:
         return RedisStore(settings.redis_url, settings.redis_prefix)
     return SQLiteStore(settings.store_path)

@@ -151,7 +151,7 @@ class Mailbox:
                 try:
                     await asyncio.wait_for(idle, timeout=self.settings.timeout_s)
                 except asyncio.TimeoutError:
-                    raise MailboxError("IMAP server did not end IDLE")
+                    raise MailboxError("IMAP server did not end IDLE") from None
 
     async def close(self) -> None:
         if self.client is None:

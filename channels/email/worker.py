@@ -16,7 +16,7 @@ from channels.email import store as st
 from channels.email.attachments import GatewayUnavailable, store_attachments
 from channels.email.authentication import dmarc_passed
 from channels.email.loops import why_not_answered
-from channels.email.parsing import ParsedMail, UnparseableMail, parse_headers, parse_mail
+from channels.email.parsing import ParsedMail, parse_headers, parse_mail
 from channels.email.settings import Settings
 from channels.email.threads import linked_ids, normalise_subject, sender_id_for, subject_key, thread_id_for
 from channels.email.transport import Mailbox, MailboxError

@@ -27,8 +27,7 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from channels.webchat import inbound, texts
 from channels.webchat.history import DISPLAY_KEY, transcript
-from channels.webchat.output import (BOT_EVENT, ECHO_EVENT, ERROR_EVENT, SESSION_EVENT, TYPING_EVENT,
-                                     WebChatOutput)
+from channels.webchat.output import BOT_EVENT, ECHO_EVENT, ERROR_EVENT, SESSION_EVENT, TYPING_EVENT, WebChatOutput
 from channels.webchat.session import checked, sender_for, session_or_new
 from channels.webchat.settings import Settings
 

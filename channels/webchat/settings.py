@@ -21,29 +21,15 @@ max_chars, history_limit).
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-from dataclasses import dataclass, replace
-from typing import Any, Dict, Mapping, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping, Optional, Tuple
+
+from channels.common.settings import ChannelSettings, Env
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
-
-
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = str(env.get(name, "")).strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        logger.warning("%s=%r is not a whole number; using %s", name, raw, default)
-        return default
-    if not low <= value <= high:
-        logger.warning("%s=%s is outside %s..%s; using %s", name, value, low, high, default)
-        return default
-    return value
 
 
 def parse_origins(raw: Any) -> Tuple[str, ...]:
@@ -55,8 +41,8 @@ def parse_origins(raw: Any) -> Tuple[str, ...]:
     return origins or DEFAULT_ORIGINS
 
 
-def _sender_secret(env: Mapping[str, str]) -> str:
-    secret = str(env.get("WEBCHAT_SENDER_SECRET", "")).strip()
+def _sender_secret(env: Env) -> str:
+    secret = env.string("WEBCHAT_SENDER_SECRET")
     if secret:
         return secret
     logger.warning("WEBCHAT_SENDER_SECRET is not set: a random one for this process; web chat "
@@ -65,7 +51,16 @@ def _sender_secret(env: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(ChannelSettings):
+    CHANNEL: ClassVar[str] = "webchat"
+    # non-secret values credentials.yml may override (an empty origin list or path changes nothing)
+    OVERRIDABLE: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "allowed_origins": lambda value: parse_origins(value) if value else None,
+        "socketio_path": lambda value: str(value) if value else None,
+        "max_chars": int,
+        "history_limit": int,
+    }
+
     allowed_origins: Tuple[str, ...] = DEFAULT_ORIGINS
     redis_url: str = ""
     redis_channel: str = "hotline:webchat"
@@ -83,29 +78,16 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
-        env = os.environ if env is None else env
-        prefix = env.get("REDIS_KEY_PREFIX", "").strip() or "hotline"
+        e = cls.env(env)
         return cls(
-            allowed_origins=parse_origins(env.get("WEBCHAT_ALLOWED_ORIGINS") or None),
-            redis_url=env.get("REDIS_URL", "").strip(),
-            redis_channel=f"{prefix}:webchat",
-            max_chars=_int(env, "WEBCHAT_MAX_CHARS", 2000, 1, 20000),
-            history_limit=_int(env, "WEBCHAT_HISTORY_LIMIT", 200, 1, 5000),
-            ping_interval_s=_int(env, "WEBCHAT_PING_INTERVAL_S", 25, 1, 300),
-            sender_secret=_sender_secret(env),
+            allowed_origins=parse_origins(e.raw("WEBCHAT_ALLOWED_ORIGINS") or None),
+            redis_url=e.string("REDIS_URL"),
+            redis_channel=e.key_prefix("webchat"),
+            max_chars=e.integer("WEBCHAT_MAX_CHARS", 2000, low=1, high=20000),
+            history_limit=e.integer("WEBCHAT_HISTORY_LIMIT", 200, low=1, high=5000),
+            ping_interval_s=e.integer("WEBCHAT_PING_INTERVAL_S", 25, low=1, high=300),
+            sender_secret=_sender_secret(e),
         )
-
-    def with_overrides(self, credentials: Optional[Dict[str, Any]]) -> "Settings":
-        credentials = credentials or {}
-        changes: Dict[str, Any] = {}
-        if credentials.get("allowed_origins"):
-            changes["allowed_origins"] = parse_origins(credentials["allowed_origins"])
-        if credentials.get("socketio_path"):
-            changes["socketio_path"] = str(credentials["socketio_path"])
-        for key in ("max_chars", "history_limit"):
-            if credentials.get(key) is not None:
-                changes[key] = int(credentials[key])
-        return replace(self, **changes)
 
     def __post_init__(self) -> None:
         if not self.sender_secret:  # Settings() built by hand (tests): still never the session id

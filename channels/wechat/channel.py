@@ -14,11 +14,12 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.common.collector import make_ask_bot
 from channels.outcome import notification_of, report
 from channels.wechat.api import UNDELIVERABLE, CustomerServiceSender
 from channels.wechat.core import Answer, WeChatEndpoint
@@ -104,12 +105,6 @@ def template_data(order_no: Any, parts: Dict[str, Any]) -> Dict[str, Dict[str, s
     }
 
 
-class _Collector(CollectingOutputChannel):
-    @classmethod
-    def name(cls) -> Text:
-        return "wechat"
-
-
 class WeChatInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
@@ -145,10 +140,7 @@ class WeChatInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         wechat_webhook = Blueprint(f"wechat_webhook_{id(self)}", __name__)
 
-        async def ask_bot(sender: str, text: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
-            collector = _Collector()
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
-            return collector.messages
+        ask_bot = make_ask_bot(self.name(), on_new_message)
 
         @wechat_webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

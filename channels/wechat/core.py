@@ -9,26 +9,24 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
+from typing import Any, Dict, List, Mapping, Optional, Set
 
 from wechatpy.replies import TextReply
 from wechatpy.utils import random_string
 
+from channels.common.collector import AskBot
 from channels.guard import citizen_message
 from channels.wechat import texts
 from channels.wechat.api import CustomerServiceSender
 from channels.wechat.inbound import Inbound, MalformedMessage, to_inbound
+from channels.wechat.masking import mask, mask_key
 from channels.wechat.media import MediaKeeper
 from channels.wechat.replies import choose_option, render
-from channels.wechat.masking import mask, mask_key
 from channels.wechat.security import RequestRejected, check_signature, check_timestamp, decode_request, encrypt_reply
 from channels.wechat.settings import Settings
 from channels.wechat.stores import NonceCache, Stores, make_backend
 
 logger = logging.getLogger(__name__)
-
-# (sender, text, metadata) → the bot's messages as Rasa's CollectingOutputChannel has them
-AskBot = Callable[[str, str, Dict[str, Any]], Awaitable[List[Dict[str, Any]]]]
 
 
 @dataclass

@@ -45,7 +45,7 @@ def check_timestamp(timestamp: Optional[str], window_s: int, now: Optional[float
     try:
         value = int(str(timestamp or "").strip())
     except ValueError:
-        raise RequestRejected(400, "timestamp is not a number")
+        raise RequestRejected(400, "timestamp is not a number") from None
     now = time.time() if now is None else now
     if abs(now - value) > window_s:
         raise RequestRejected(403, f"stale timestamp: more than {window_s} s from the server's clock")
@@ -57,13 +57,13 @@ def parse_xml(body: bytes) -> Dict[str, Any]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise RequestRejected(400, "body is not UTF-8")
+        raise RequestRejected(400, "body is not UTF-8") from None
     if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
         raise RequestRejected(400, "DTDs are not accepted")
     try:
         doc = xmltodict.parse(text, disable_entities=True)
     except Exception:  # expat errors and friends
-        raise RequestRejected(400, "malformed XML")
+        raise RequestRejected(400, "malformed XML") from None
     root = doc.get("xml") if isinstance(doc, dict) else None
     if not isinstance(root, dict):
         raise RequestRejected(400, "no <xml> root")
@@ -104,9 +104,9 @@ def decode_request(settings: Settings, query: Mapping[str, str], body: bytes,
     try:
         plain = crypto_for(settings).decrypt_message(root, query.get("msg_signature") or "", timestamp, nonce)
     except InvalidSignatureException:
-        raise RequestRejected(403, "bad msg_signature")
+        raise RequestRejected(403, "bad msg_signature") from None
     except Exception:
-        raise RequestRejected(400, "cannot decrypt the message")
+        raise RequestRejected(400, "cannot decrypt the message") from None
     return parse_xml(plain.encode("utf-8") if isinstance(plain, str) else plain), True
 
 

@@ -10,33 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import os
-from dataclasses import dataclass, field, replace
-from typing import Any, Dict, Mapping, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Sequence
+
+from channels.common.settings import ChannelSettings
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
-
-# Non-secret values that credentials.yml may override (secrets come from the environment only).
-_OVERRIDABLE = {
-    "reply_budget_s": float,
-    "max_body_bytes": int,
-    "text_limit_bytes": int,
-    "dedupe_ttl_s": int,
-    "options_ttl_s": int,
-}
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        logger.warning("%s=%r is not a number; using %s", name, raw, default)
-        return default
 
 
 def valid_aes_key(key: str) -> bool:
@@ -49,7 +30,18 @@ def valid_aes_key(key: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(ChannelSettings):
+    CHANNEL: ClassVar[str] = "wechat"
+    # non-secret values that credentials.yml may override (secrets come from the environment only)
+    OVERRIDABLE: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "reply_budget_s": float,
+        "max_body_bytes": int,
+        "text_limit_bytes": int,
+        "dedupe_ttl_s": int,
+        "options_ttl_s": int,
+    }
+    SECRET_KEYS: ClassVar[Sequence[str]] = ("token", "app_id", "app_secret", "encoding_aes_key", "appid", "secret")
+
     token: str = ""
     app_id: str = ""
     app_secret: str = ""
@@ -100,43 +92,32 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
-        env = os.environ if env is None else env
-        aes_key = env.get("WECHAT_ENCODING_AES_KEY", "").strip()
+        e = cls.env(env)
+        aes_key = e.string("WECHAT_ENCODING_AES_KEY")
         if aes_key and not valid_aes_key(aes_key):
             logger.error("WECHAT_ENCODING_AES_KEY is not a 43-character EncodingAESKey; safe mode is off")
             aes_key = ""
-        base_url = env.get("WECHAT_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+        base_url = e.string("WECHAT_API_BASE_URL", DEFAULT_API_BASE_URL)
         if not base_url.endswith("/"):
             base_url += "/"
-        prefix = env.get("WECHAT_REDIS_PREFIX", "").strip() or f"{env.get('REDIS_KEY_PREFIX', 'hotline')}:wechat"
         defaults = cls()
         return cls(
-            token=env.get("WECHAT_TOKEN", "").strip(),
-            app_id=env.get("WECHAT_APP_ID", "").strip(),
-            app_secret=env.get("WECHAT_APP_SECRET", "").strip(),
+            token=e.string("WECHAT_TOKEN"),
+            app_id=e.string("WECHAT_APP_ID"),
+            app_secret=e.string("WECHAT_APP_SECRET"),
             encoding_aes_key=aes_key,
             api_base_url=base_url,
-            redis_url=env.get("REDIS_URL", "").strip(),
-            redis_prefix=prefix,
-            reply_budget_s=_float(env, "WECHAT_REPLY_BUDGET_S", defaults.reply_budget_s),
-            max_body_bytes=int(_float(env, "WECHAT_MAX_BODY_BYTES", defaults.max_body_bytes)),
-            text_limit_bytes=int(_float(env, "WECHAT_TEXT_LIMIT_BYTES", defaults.text_limit_bytes)),
-            dedupe_ttl_s=int(_float(env, "WECHAT_DEDUPE_TTL_S", defaults.dedupe_ttl_s)),
-            timestamp_window_s=max(1, int(_float(env, "WECHAT_TIMESTAMP_WINDOW_S", defaults.timestamp_window_s))),
-            http_timeout_s=_float(env, "WECHAT_HTTP_TIMEOUT_S", defaults.http_timeout_s),
-            gateway_url=(env.get("GATEWAY_URL", "").strip() or defaults.gateway_url).rstrip("/"),
-            gateway_token=env.get("GATEWAY_API_TOKEN", "").strip(),
-            media_max_bytes=int(_float(env, "WECHAT_MEDIA_MAX_BYTES", defaults.media_max_bytes)),
-            result_template_id=env.get("WECHAT_RESULT_TEMPLATE_ID", "").strip(),
-            result_template_url=env.get("WECHAT_RESULT_TEMPLATE_URL", "").strip(),
+            redis_url=e.string("REDIS_URL"),
+            redis_prefix=e.key_prefix("wechat", override="WECHAT_REDIS_PREFIX"),
+            reply_budget_s=e.number("WECHAT_REPLY_BUDGET_S", defaults.reply_budget_s),
+            max_body_bytes=e.integer("WECHAT_MAX_BODY_BYTES", defaults.max_body_bytes),
+            text_limit_bytes=e.integer("WECHAT_TEXT_LIMIT_BYTES", defaults.text_limit_bytes),
+            dedupe_ttl_s=e.integer("WECHAT_DEDUPE_TTL_S", defaults.dedupe_ttl_s),
+            timestamp_window_s=e.integer("WECHAT_TIMESTAMP_WINDOW_S", defaults.timestamp_window_s, minimum=1),
+            http_timeout_s=e.number("WECHAT_HTTP_TIMEOUT_S", defaults.http_timeout_s),
+            gateway_url=e.url("GATEWAY_URL", defaults.gateway_url),
+            gateway_token=e.string("GATEWAY_API_TOKEN"),
+            media_max_bytes=e.integer("WECHAT_MEDIA_MAX_BYTES", defaults.media_max_bytes),
+            result_template_id=e.string("WECHAT_RESULT_TEMPLATE_ID"),
+            result_template_url=e.string("WECHAT_RESULT_TEMPLATE_URL"),
         )
-
-    def with_overrides(self, credentials: Optional[Mapping[str, Any]]) -> "Settings":
-        """Non-secret tuning from credentials.yml; secrets given there are ignored with a warning."""
-        changes: Dict[str, Any] = {}
-        for key, value in (credentials or {}).items():
-            if key in _OVERRIDABLE and value is not None:
-                changes[key] = _OVERRIDABLE[key](value)
-            elif key in ("token", "app_id", "app_secret", "encoding_aes_key", "appid", "secret"):
-                logger.warning("credentials.yml: wechat.%s is ignored; set it as an environment variable", key)
-        return replace(self, **changes) if changes else self

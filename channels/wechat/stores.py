@@ -2,7 +2,8 @@
 image evidence and undelivered messages.
 
 With REDIS_URL set everything lives in Redis, so several channel workers (Rasa
-servers) agree; otherwise in this process (the embedded default)."""
+servers) agree; otherwise in this process (the embedded default). The backends are the
+channel kit's `Store` (channels/common/store.py); this module names the keys."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
+from channels.common.store import MemoryStore, RedisStore, Store, key, make_store
 from channels.wechat.masking import mask
 
 logger = logging.getLogger(__name__)
@@ -26,100 +28,15 @@ def undelivered_ttl_s() -> int:
     return max(int(days * 86400), 86400)
 
 
-class MemoryBackend:
-    def __init__(self) -> None:
-        self._values: Dict[str, Tuple[float, Any]] = {}
-
-    def _alive(self, key: str) -> Optional[Any]:
-        entry = self._values.get(key)
-        if entry is None:
-            return None
-        expires, value = entry
-        if expires and expires < time.monotonic():
-            del self._values[key]
-            return None
-        return value
-
-    def _expiry(self, ttl: Optional[int]) -> float:
-        return time.monotonic() + ttl if ttl else 0.0
-
-    async def set_nx(self, key: str, value: str, ttl: int) -> bool:
-        if len(self._values) > 100_000:  # keep the embedded store bounded
-            for k in list(self._values)[:10_000]:
-                self._alive(k)
-        if self._alive(key) is not None:
-            return False
-        self._values[key] = (self._expiry(ttl), value)
-        return True
-
-    async def get(self, key: str) -> Optional[str]:
-        return self._alive(key)
-
-    async def set(self, key: str, value: str, ttl: Optional[int] = None) -> None:
-        self._values[key] = (self._expiry(ttl), value)
-
-    async def delete(self, key: str) -> None:
-        self._values.pop(key, None)
-
-    async def push(self, key: str, value: str, ttl: Optional[int] = None) -> None:
-        items = list(self._alive(key) or [])
-        items.append(value)
-        self._values[key] = (self._expiry(ttl), items)
-
-    async def items(self, key: str) -> List[str]:
-        return list(self._alive(key) or [])
-
-    async def pop_all(self, key: str) -> List[str]:
-        items = list(self._alive(key) or [])
-        self._values.pop(key, None)
-        return items
-
-    async def close(self) -> None:
-        pass
+# the backends are the channel kit's (channels/common/store.py); the old names stay for callers
+# outside the channels (tests/gateway/retention runs this module in the service venv)
+MemoryBackend = MemoryStore
+RedisBackend = RedisStore
 
 
-class RedisBackend:
-    def __init__(self, url: str) -> None:
-        import redis.asyncio as aioredis
-
-        self._redis = aioredis.from_url(url, decode_responses=True)
-
-    async def set_nx(self, key: str, value: str, ttl: int) -> bool:
-        return bool(await self._redis.set(key, value, nx=True, ex=ttl))
-
-    async def get(self, key: str) -> Optional[str]:
-        return await self._redis.get(key)
-
-    async def set(self, key: str, value: str, ttl: Optional[int] = None) -> None:
-        await self._redis.set(key, value, ex=ttl)
-
-    async def delete(self, key: str) -> None:
-        await self._redis.delete(key)
-
-    async def push(self, key: str, value: str, ttl: Optional[int] = None) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, value)
-            if ttl:
-                pipe.expire(key, ttl)
-            await pipe.execute()
-
-    async def items(self, key: str) -> List[str]:
-        return await self._redis.lrange(key, 0, -1)
-
-    async def pop_all(self, key: str) -> List[str]:
-        """Takes the whole list at once (MULTI/EXEC: two workers never both get an item)."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.lrange(key, 0, -1)
-            pipe.delete(key)
-            items, _ = await pipe.execute()
-        return list(items)
-
-    async def close(self) -> None:
-        await self._redis.close()
-
-
-def make_backend(redis_url: str):
-    return RedisBackend(redis_url) if redis_url else MemoryBackend()
+def make_backend(redis_url: str) -> Store:
+    """Redis when REDIS_URL is set, else this process (no SQLite file: state of a request's minutes)."""
+    return make_store(redis_url)
 
 
 class NonceCache:
@@ -127,7 +44,7 @@ class NonceCache:
     timestamp window is refused (409). With REDIS_URL a Redis `SET NX` with a TTL, shared by
     every Rasa server; otherwise the in-process TTL cache."""
 
-    def __init__(self, backend, prefix: str, window_s: int) -> None:
+    def __init__(self, backend: Store, prefix: str, window_s: int) -> None:
         self.backend = backend
         self.prefix = prefix
         # a pair is acceptable from timestamp - window to timestamp + window of our clock
@@ -135,11 +52,11 @@ class NonceCache:
 
     async def claim(self, timestamp: int, nonce: str) -> bool:
         """True the first time, False for a replay."""
-        return await self.backend.set_nx(f"{self.prefix}:nonce:{timestamp}:{nonce}", "1", self.ttl_s)
+        return await self.backend.set_nx(key(self.prefix, "nonce", str(timestamp), nonce), "1", self.ttl_s)
 
 
 class Stores:
-    def __init__(self, backend, prefix: str, dedupe_ttl_s: int = 600, options_ttl_s: int = 172800,
+    def __init__(self, backend: Store, prefix: str, dedupe_ttl_s: int = 600, options_ttl_s: int = 172800,
                  evidence_ttl_s: int = 2592000) -> None:
         self.backend = backend
         self.prefix = prefix
@@ -148,7 +65,7 @@ class Stores:
         self.evidence_ttl_s = evidence_ttl_s
 
     def _k(self, *parts: str) -> str:
-        return ":".join((self.prefix,) + parts)
+        return key(self.prefix, *parts)
 
     # -- exactly once
     async def claim(self, message_key: str) -> bool:

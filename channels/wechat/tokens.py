@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Optional, Tuple
+from typing import Callable, Optional, Protocol, Tuple
+
+from channels.common.store import sync_redis_client
 
 # (access_token, expires_in seconds)
 Fetch = Callable[[], Tuple[str, int]]
 REFRESH_MARGIN_S = 300
+
+
+class TokenStore(Protocol):
+    fetches: int
+
+    def get(self, fetch: Fetch) -> str:
+        """The cached token, or a fresh one from `fetch` (one refresh at a time)."""
+
+    def invalidate(self, token: str) -> None:
+        """Drops `token` if it is still the cached one (WeChat said it is no longer valid)."""
 
 
 class MemoryTokenStore:
@@ -41,9 +53,7 @@ class MemoryTokenStore:
 
 class RedisTokenStore:
     def __init__(self, redis_url: str, key: str, lock_timeout_s: float = 15.0) -> None:
-        import redis
-
-        self._redis = redis.Redis.from_url(redis_url, decode_responses=True)
+        self._redis = sync_redis_client(redis_url)
         self._key = key
         self._lock_timeout_s = lock_timeout_s
         self.fetches = 0
@@ -75,5 +85,5 @@ class RedisTokenStore:
                 pass
 
 
-def make_token_store(redis_url: str, key: str):
+def make_token_store(redis_url: str, key: str) -> TokenStore:
     return RedisTokenStore(redis_url, key) if redis_url else MemoryTokenStore()

@@ -43,8 +43,9 @@ def test_without_a_token_the_channel_is_shut(monkeypatch):
 
 
 def test_rasa_s_built_in_rest_channel_is_off():
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     channels = yaml.safe_load((Path(__file__).resolve().parents[2] / "credentials.yml").read_text(encoding="utf-8"))
     assert "rest" not in channels and "channels.rest.TrustedRestInput" in channels

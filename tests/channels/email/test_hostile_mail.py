@@ -14,8 +14,18 @@ import pytest
 
 from channels.email.worker import failure_key
 from tests.channels.email.test_worker_mailserver import (  # noqa: F401 - fixtures
-    HOTLINE, _imap_clear, citizen, inbox, mail_from, rig, seen, server, wait_for, worker_settings,
-    worker_with_scripted_bot)
+    HOTLINE,
+    _imap_clear,
+    citizen,
+    inbox,
+    mail_from,
+    rig,
+    seen,
+    server,
+    wait_for,
+    worker_settings,
+    worker_with_scripted_bot,
+)
 
 AUTHSERV = "mx.hotline.test"
 

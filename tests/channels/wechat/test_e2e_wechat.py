@@ -5,8 +5,8 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import re
-import signal
 import secrets
+import signal
 import time
 import uuid
 from typing import List

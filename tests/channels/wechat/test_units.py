@@ -5,6 +5,7 @@ import threading
 import uuid
 
 import pytest
+import xmltodict
 
 from channels.wechat import texts
 from channels.wechat.inbound import MalformedMessage, to_inbound
@@ -14,8 +15,6 @@ from channels.wechat.settings import Settings
 from channels.wechat.stores import MemoryBackend, RedisBackend, Stores
 from channels.wechat.tokens import MemoryTokenStore, RedisTokenStore
 from tests.channels.wechat.wechat_peers import AES_KEY, APP_ID, TOKEN, WeChatServer
-
-import xmltodict
 
 
 # -- settings
