@@ -119,6 +119,21 @@ def _slot_holding(fragment: str, slots: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
+# "最后四个是2017 不是2071", "尾号是2017", "后四位应该是2017": the phone's last digits corrected
+_PHONE_TAIL = re.compile(r"(?:最后|后面|后边|末尾|尾号|后)(?:的)?(?:四|4)?(?:个|位)?(?:数|数字|号码)?(?:应该|应当)?(?:是|为|改成|改为)?\s*([0-9]{3,4})(?![0-9])")
+
+
+def _phone_tail_fix(text: str, phone: Any) -> Optional[str]:
+    """The stored phone with its last digits replaced, when the text corrects only those."""
+    digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
+    match = _PHONE_TAIL.search(text)
+    if not digits or match is None or find_phone(text):
+        return None
+    new_tail = match.group(1)
+    fixed = digits[: len(digits) - len(new_tail)] + new_tail
+    return (normalize_phone(fixed) or None) if fixed != digits else None
+
+
 def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optional[str]) -> Optional[Correction]:
     """The correction `text` makes to the order in progress, or None."""
     text = f.clean(text)
@@ -126,6 +141,10 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
         return None
     result = Correction()
     result.order_type = type_change(text, slots.get("order_type"))
+    tail = _phone_tail_fix(text, slots.get("contact_phone"))
+    if tail:
+        result.values["contact_phone"] = tail
+        return result
 
     if _BACK_TO_REAL_NAME.search(text) and slots.get("anonymous") is True:
         result.values["anonymous"] = False

@@ -152,6 +152,10 @@ def _month_number(words: str) -> Optional[int]:
     return value if 1 <= value <= 12 else None
 
 
+# a duration longer than this (a century) is a misreading, not a time the matter began
+_MAX_DELTA_DAYS = 36500
+
+
 def _normalize(detail: Dict[str, Any], words: str, after: str, now: datetime) -> Tuple[Optional[str], str, bool]:
     """(normalized, kind, in_future) from jionlp's parse."""
     kind = detail.get("type")
@@ -168,6 +172,8 @@ def _normalize(detail: Dict[str, Any], words: str, after: str, now: datetime) ->
         return _fmt(start, end), "point" if kind == "time_point" else "span", future
     if kind == "time_delta" and isinstance(value, dict):
         days = _days_of(value)
+        if not 0 <= days <= _MAX_DELTA_DAYS:
+            return None, "vague", False  # "前些年" read as thousands of years: no date to name
         if _DEADLINE_AFTER.match(after):
             return f"{now:%Y-%m-%d}/{now + timedelta(days=days):%Y-%m-%d}", "duration", True
         return f"{now - timedelta(days=days):%Y-%m-%d}/{now:%Y-%m-%d}", "duration", False

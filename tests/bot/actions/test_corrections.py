@@ -81,3 +81,12 @@ def test_an_address_said_to_be_inexact_is_replaced():
     c = read_correction("地址说得不准，是商州区法院旁边的东背街巷子，法院东边那条，不是西边",
                         {"address": "城关街道法院旁边那条巷子", "district": "商州区"}, "order_confirmed")
     assert "东背街" in c.values["address"]
+
+
+def test_the_last_digits_of_the_phone_corrected():
+    from bot.actions.corrections import read_correction
+
+    c = read_correction("哎呀说错了 后四位是3309 不是3390", {"contact_phone": "13891403390"}, "reply_required")
+    assert c is not None and c.values["contact_phone"] == "13891403309"
+    assert read_correction("尾号3390没错", {"contact_phone": "13891403390"}, None) is None or \
+        "contact_phone" not in read_correction("尾号3390没错", {"contact_phone": "13891403390"}, None).values

@@ -175,3 +175,9 @@ def test_rough_day_counts_are_durations(text, words):
     mention = parse_time(text, now=NOW)
     assert mention.words == words and mention.kind == "duration"
     assert parse_time("十几天内给答复", now=NOW) is None
+
+
+def test_vague_years_never_crash():
+    text = "额前些年一直在西安打工 今年回来在洛南县城 工地上干了四个多月 包工头欠了额两万三 年跟前咧还不给"
+    parse_time(text)  # no OverflowError
+    specific_time(text)
