@@ -99,6 +99,15 @@ _NOW_BEFORE_RE = _compile(lex.NOW_BEFORE)
 _RESCUED_AFTER_RE = _compile(lex.RESCUED_AFTER)
 _CRITICAL_RE = _compile(lex.CRITICAL)
 _TOPIC_SWITCH_RE = _compile(lex.TOPIC_SWITCH)
+_GRAVE_RE = _compile(lex.GRAVE)
+_WORSENING_RE = _compile(lex.WORSENING)
+_PAST_RE = _compile(lex.NON_EMERGENCY_FRAMES["past"])
+_MEDIA_RE = _compile(lex.NON_EMERGENCY_FRAMES["media"])
+_CONSULT_RE = _compile(lex.NON_EMERGENCY_FRAMES["consult"])
+# characters around a grave sign or a worsening that must tell no past, hearsay or question
+GRAVE_WINDOW = 12
+# how far after a cue its worsening may be told ("很大的煤气味 就是天然气那种臭味 从下午就有 越来越浓了")
+WORSENING_WINDOW = 30
 
 
 # --------------------------------------------------------------------------- helpers
@@ -144,6 +153,21 @@ def _examine(norm: str, cue: _Cue, m: "re.Match[str]") -> Optional[_Hit]:
         strong = bool(cue.requires.search(window))
     now = bool(_NOW_BEFORE_RE.search(norm[max(c_left, start - lex.NOW_WINDOW):start]))
     return _Hit(cue, start, end, m.group(0), strong, now)
+
+
+def _window(norm: str, hit: "_Hit", before: int, after: int) -> str:
+    """The text around a hit within its sentence (the normaliser drops spaces, so citizens'
+    space-separated clauses are no clauses here: characters are counted)."""
+    s_left, s_right = _boundaries(norm, hit.start, hit.end, SENTENCE_BREAK)
+    return norm[max(s_left, hit.start - before):min(s_right, hit.end + after)]
+
+
+def _grave_now(norm: str, hit: "_Hit") -> bool:
+    """A grave sign (叫不醒, 药瓶子空了) with no past, hearsay or question close around it."""
+    if not _GRAVE_RE.search(_window(norm, hit, 0, GRAVE_WINDOW)):
+        return False
+    local = _window(norm, hit, GRAVE_WINDOW, GRAVE_WINDOW)
+    return not (_PAST_RE.search(local) or _MEDIA_RE.search(local) or _CONSULT_RE.search(local))
 
 
 def _first_hit(norm: str, cue: _Cue) -> Optional[_Hit]:
@@ -193,7 +217,12 @@ def detect_emergency(text: str) -> EmergencyResult:
         if tail_hits and (not tail_frames or tail_override):
             hits, frames, override = tail_hits, (), tail_override
     if frames and not override:
-        return EmergencyResult(False, suppressed_by=frames)
+        grave = [h for h in hits if _grave_now(norm, h)]
+        worsening = [h for h in hits if _WORSENING_RE.search(_window(norm, h, 0, WORSENING_WINDOW))
+                     and not _PAST_RE.search(_window(norm, h, GRAVE_WINDOW, GRAVE_WINDOW))]
+        if not (grave or worsening):
+            return EmergencyResult(False, suppressed_by=frames)
+        hits, override = grave or worsening, True
 
     has_strong = any(h.strong for h in hits)
     urgent = override or bool(_URGENCY_RE.search(norm))

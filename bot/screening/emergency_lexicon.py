@@ -343,6 +343,13 @@ CRITICAL = (r"一动不动|(?<![走挪推开拉搬])不动(?:了|咧)?|动不了
 # past matter) do not hold for a cue after it ("…我先给你们反映一哈，对了我老伴刚才胸口疼得厉害").
 TOPIC_SWITCH = r"对了|哎对了|还有个事|还有一件事|还有件事|另外(?:还有|说一下)|顺便说一下|忘了说|哎呀不好|等一下"
 
+# Grave signs no frame of the message can veto when their own clause is not in the past:
+# someone unconscious or poisoned now ("…我先问问低保这个到底咋办" around "她躺床上叫不醒 旁边一个药瓶子空了").
+GRAVE = (r"叫不醒|喊不醒|昏迷|不省人事|没(?:了)?呼吸|没气了|(?:药瓶|药瓶子)(?:都)?空|吃了(?:一|半|整)?(?:瓶|板|把)(?:的)?药|"
+         r"喝(?:了)?(?:农药|敌敌畏|百草枯)|割腕|上吊|跳楼|跳河")
+# Worsening now ("煤气味…越来越浓了"): ongoing, whatever the message calls itself (投诉 …)
+WORSENING = r"越来越(?:浓|大|重|厉害|严重|猛|多|近)"
+
 # After a rescue cue in the same sentence: the people are out already ("今天又把人关里面半小时，
 # 后来物业放出来了") — a complaint about the lift, not someone trapped now.
 RESCUED_AFTER = r"(?:放|救|弄|拉|捞|抬|接|拖|拽|撬)(?:了)?出来(?:了|咧|啦|嘞)|(?:已经|都)(?:出来|救出来|被救出来?|脱险)(?:了|咧|啦)?"

@@ -785,3 +785,13 @@ def test_an_emergency_told_after_a_change_of_topic():
 def test_a_child_not_home_long_after_school_is_110():
     assert detect_emergency("娃放学到现在还没回来 都晚上九点了 同学家都问了").kinds == (P,)
     assert not detect_emergency("孩子寒假还没回家，想问问学校啥时候开学").is_emergency
+
+
+def test_grave_signs_and_worsening_hold_against_the_frame_of_the_message():
+    text = ("想问问养老保险咋交 去年我跑了好几趟 还有今天回屋一看 我爸躺在炕上叫不醒 "
+            "桌上的药瓶子空了 我先问问保险这个事")
+    assert detect_emergency(text).kinds[:1] == (M,)
+    assert detect_emergency("我要投诉物业，楼道里煤气味很大，一下午了越来越浓，物业说明天来").kinds[:1] == (F,)
+    # the same words in the past, in a question or as hearsay stay what they are
+    assert not detect_emergency("去年我妈在家叫不醒，送医院抢救过来了，想问问医保咋报").is_emergency
+    assert not detect_emergency("想咨询一下，昏迷病人住院医保报销比例是多少").is_emergency
