@@ -14,8 +14,10 @@ It is fitted by the build (kb_index/calibrate.py) on the knowledge base's own sy
 questions — colloquial probe paraphrases of every standard question and held-out similar
 questions as positives when their entry comes first, the same questions with their whole
 entry removed and the bundled off-topic questions as negatives — and the probability
-from which it answers is the one that maximises +1 per right / -2 per wrong answer on
-those. The coefficients and the evidence are written into meta.json ("decision").
+from which it answers is the lowest that answers no larger (weighted) share of those
+negatives than the calibrated cosine rule does. Fitted only when asked (build with
+KB_DECISION=model); off by default: it did not win on kb2 (docs/kb_index.md §5a).
+The coefficients and the evidence are written into meta.json ("decision").
 The suggest / none zones stay on the calibrated cosine threshold.
 """
 from __future__ import annotations
