@@ -22,7 +22,7 @@ from sanic.response import HTTPResponse
 from channels.common.collector import make_ask_bot
 from channels.outcome import notification_of, report
 from channels.wechat.api import UNDELIVERABLE, CustomerServiceSender
-from channels.wechat.core import Answer, WeChatEndpoint
+from channels.wechat.handler import Answer, WeChatEndpoint
 from channels.wechat.replies import render
 from channels.wechat.settings import Settings
 

@@ -11,7 +11,7 @@ import xmltodict
 
 from channels.wechat import texts
 from channels.wechat.api import CustomerServiceSender, HotlineWeChatClient
-from channels.wechat.core import WeChatEndpoint
+from channels.wechat.handler import WeChatEndpoint
 from channels.wechat.settings import Settings
 from channels.wechat.stores import MemoryBackend, Stores
 from tests.channels.wechat.wechat_peers import ACCOUNT, AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, WeChatServer
