@@ -5,7 +5,8 @@ Environment:
   ACTION_SERVER_TOKEN when set, Rasa sends it as the X-Action-Token header the action server
                       checks (bot/action_server.py); written as ${ACTION_SERVER_TOKEN}, which
                       Rasa reads from its environment, so the token never lands in the file
-  REDIS_URL           redis://[:password@]host:port/db → Redis tracker and lock stores
+  REDIS_URL           redis://[:password@]host:port/db → Redis tracker store and the lock store
+                      bot.lock_store.ConcurrentRedisLockStore (safe across Rasa servers)
   TRACKER_RECORD_EXP  seconds a conversation is kept in Redis after its last event (default 7 days)
   REDIS_KEY_PREFIX    key prefix, so several deployments can share one Redis (default hotline)
   EVENTS_DB_URL       SQL event broker (table `events`) the agent console reads transcripts from:
@@ -24,6 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVENTS_DB_URL = "sqlite:///var/events.db"
 ACTION_TOKEN_HEADER = "X-Action-Token"  # bot/action_server.py TOKEN_HEADER
+LOCK_STORE_CLASS = "bot.lock_store.ConcurrentRedisLockStore"
 
 
 def events_broker(url: str, root: Path = ROOT) -> dict:
@@ -67,7 +69,9 @@ def render(base: dict, env: dict) -> dict:
         if url.scheme == "rediss":
             common["use_ssl"] = True
         endpoints["tracker_store"] = {**common, "record_exp": int(env.get("TRACKER_RECORD_EXP", 7 * 24 * 3600))}
-        endpoints["lock_store"] = dict(common)
+        # Rasa's own "redis" lock store is not safe across servers (RasaHQ/rasa#9213):
+        # bot/lock_store.py changes the ticket queue only atomically
+        endpoints["lock_store"] = {**common, "type": LOCK_STORE_CLASS}
     events_url = (env.get("EVENTS_DB_URL") or DEFAULT_EVENTS_DB_URL).strip()
     if events_url.lower() != "off":
         endpoints["event_broker"] = events_broker(events_url)

@@ -62,3 +62,12 @@ def test_the_action_server_token_is_a_header_read_from_rasa_s_environment():
     assert rendered["action_endpoint"]["headers"] == {"X-Action-Token": "${ACTION_SERVER_TOKEN}"}
     assert "s3cret" not in repr(rendered)  # never written into var/endpoints.runtime.*.yml
     assert "headers" not in render_endpoints.render(BASE, {})["action_endpoint"]
+
+
+def test_redis_gives_the_tracker_store_and_the_lock_store_that_holds_across_servers():
+    rendered = render_endpoints.render(BASE, {"REDIS_URL": "redis://:pw@10.0.0.5:6380/2", "REDIS_KEY_PREFIX": "sl"})
+    assert rendered["tracker_store"]["type"] == "redis"
+    lock = rendered["lock_store"]
+    assert lock["type"] == "bot.lock_store.ConcurrentRedisLockStore"  # not Rasa's "redis" (RasaHQ/rasa#9213)
+    assert (lock["url"], lock["port"], lock["db"], lock["password"], lock["key_prefix"]) == ("10.0.0.5", 6380, 2, "pw", "sl")
+    assert "lock_store" not in render_endpoints.render(BASE, {})  # one process: Rasa's in-memory lock
