@@ -7,8 +7,8 @@ fix #11256 was reverted from Rasa Open Source): two messages of one conversation
 servers at once both read the queue, both append ticket N and both write — each server then
 holds "its" ticket N and both run the conversation at the same time, and a `cleanup` that
 deletes the queue between another server's GET and SET loses that server's ticket, which ends
-its wait in `LockError` (the message is dropped). tests/bot/test_lock_store.py shows both on a
-real Redis.
+its wait in `LockError` (the message is dropped). tests/bot/test_lock_store.py shows the first
+(both servers get the same ticket, one ticket is gone) on a real Redis.
 
 This store keeps the same ticket-lock semantics (first come, first served; tickets expire after
 `lock_lifetime`) but changes the queue only atomically in Redis:
@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from typing import Any, Deque, Optional, Text
+from typing import Any, List, Optional, Text
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
@@ -109,16 +109,17 @@ class ConcurrentRedisLockStore(LockStore):
         except Exception as error:  # the same contract as Rasa's LockStore.issue_ticket
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
-    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+    def _tickets(self, conversation_id: Text) -> List[Ticket]:
+        """The queue as stored, expired tickets included, in ticket order."""
         raw = self.red.hgetall(self._tickets_key(conversation_id))
-        if not raw:
+        return sorted((Ticket(int(number), float(expires)) for number, expires in raw.items()),
+                      key=lambda ticket: ticket.number)
+
+    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+        tickets = self._tickets(conversation_id)
+        if not tickets:
             return None
-        now = time.time()
-        tickets: Deque[Ticket] = deque(
-            Ticket(int(number), float(expires))
-            for number, expires in sorted(raw.items(), key=lambda item: int(item[0]))
-            if float(expires) >= now)
-        return TicketLock(conversation_id, tickets)
+        return TicketLock(conversation_id, deque(t for t in tickets if not t.has_expired()))
 
     def delete_lock(self, conversation_id: Text) -> None:
         deleted = self.red.delete(self._tickets_key(conversation_id))
@@ -133,16 +134,18 @@ class ConcurrentRedisLockStore(LockStore):
 
     def update_lock(self, conversation_id: Text) -> None:
         """Removes the expired tickets (each by its own field)."""
-        key = self._tickets_key(conversation_id)
-        now = time.time()
-        expired = [number for number, expires in self.red.hgetall(key).items() if float(expires) < now]
+        expired = [t.number for t in self._tickets(conversation_id) if t.has_expired()]
         if expired:
-            self.red.hdel(key, *expired)
+            self.red.hdel(self._tickets_key(conversation_id), *expired)
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
-        self._finish(keys=[self._tickets_key(conversation_id)], args=[ticket_number])
+        self._finish_ticket(conversation_id, ticket_number)
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         """Finishes the ticket; the queue goes only when nobody waits (one atomic step)."""
-        if self._finish(keys=[self._tickets_key(conversation_id)], args=[ticket_number]):
+        if self._finish_ticket(conversation_id, ticket_number):
             self._log_deletion(conversation_id, True)
+
+    def _finish_ticket(self, conversation_id: Text, ticket_number: int) -> bool:
+        """Deletes the ticket; True when that emptied (and so deleted) the queue."""
+        return bool(self._finish(keys=[self._tickets_key(conversation_id)], args=[ticket_number]))

@@ -33,8 +33,7 @@ def _redis_or_skip() -> None:
         pytest.skip("no Redis on 127.0.0.1:6379")
 
 
-def _race(make_store: Callable[[], object], conversation: str, per_server: int = 40,
-          lifetime: float = 30) -> Dict[str, object]:
+def _race(make_store: Callable[[], object], conversation: str, per_server: int = 40) -> Dict[str, object]:
     """Both servers take the lock `per_server` times for one conversation, as fast as they can."""
     state = {"inside": 0, "max_inside": 0, "served": 0, "lock_errors": 0}
     guard = threading.Lock()
@@ -42,7 +41,7 @@ def _race(make_store: Callable[[], object], conversation: str, per_server: int =
 
     async def handle(store) -> None:
         try:
-            async with store.lock(conversation, lock_lifetime=lifetime, wait_time_in_seconds=0.002):
+            async with store.lock(conversation, lock_lifetime=30, wait_time_in_seconds=0.002):
                 with guard:
                     state["inside"] += 1
                     state["max_inside"] = max(state["max_inside"], state["inside"])
