@@ -1,4 +1,4 @@
-"""Write the monthly report as Markdown and HTML (inline SVG charts, no plotting library).
+"""Write the monthly report as Markdown and HTML (templates/report.html, inline SVG charts, no plotting library).
 
     PYTHONPATH=. .venv/svc/bin/python -m gateway.report --from 2025-01-01 --to 2025-01-31 --out var/reports
 
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from gateway.core.config import Settings
 from gateway.core.db import Database
@@ -61,56 +63,74 @@ def _md(value: Any) -> str:
     return str(value).replace("|", "\\|")
 
 
-def bar_chart(items: list[tuple[str, int]], *, width: int = 640, bar: int = 22) -> str:
-    """Horizontal bar chart as inline SVG (labels escaped)."""
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    y: int
+    text_y: str  # the baseline of the label and the count, one decimal as before
+    width: int
+    count_x: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Geometry of one horizontal bar chart; templates/report.html draws it as inline SVG."""
+
+    width: int
+    height: int
+    bar: int
+    label_width: int
+    bars: list[Bar]
+
+    @property
+    def label_x(self) -> int:
+        return self.label_width - 8
+
+
+def chart(items: list[tuple[str, int]], *, width: int = 640, bar: int = 22) -> Chart | None:
+    """The bars of ``items`` (label, count); None when there is nothing to draw (the page says 无数据)."""
     if not items:
-        return "<p>无数据</p>"
+        return None
     label_width, gap = 180, 6
     height = len(items) * (bar + gap) + gap
     peak = max(count for _, count in items) or 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'font-family="sans-serif" font-size="13">'
-    ]
+    bars = []
     for i, (label, count) in enumerate(items):
         y = gap + i * (bar + gap)
         length = int((width - label_width - 70) * count / peak)
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end">{html.escape(label)}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{max(length, 1)}" height="{bar}" fill="#3b7dd8"/>'
-            f'<text x="{label_width + length + 6}" y="{y + bar * 0.7:.1f}">{count}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        bars.append(Bar(label=label, count=count, y=y, text_y=f"{y + bar * 0.7:.1f}", width=max(length, 1),
+                        count_x=label_width + length + 6))
+    return Chart(width=width, height=height, bar=bar, label_width=label_width, bars=bars)
+
+
+TEMPLATES = Path(__file__).with_name("templates")
+# the console's pages use the same setup (a templates folder beside the code, autoescape on)
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 
 def to_html(report: dict[str, Any]) -> str:
-    e = html.escape
-    body = [f"<h1>{e(_title(report))}</h1>", f"<p>统计截至 {e(report['as_of'])}。</p>", "<h2>总体情况</h2>"]
-    body += [f"<p>{e(line)}</p>" for line in _summary_lines(report)]
-    body += ["<h3>工单类型</h3>", bar_chart([(f"{x['type']}类", x["count"]) for x in report["by_type"]])]
-    body += ["<h3>受理渠道</h3>", bar_chart([(c["label"], c["count"]) for c in report["by_channel"]])]
-    body += ["<h2>诉求热点（以数量排序）</h2>", "<ol>"]
-    body += [f"<li>{e(h['category'])}类 {h['count']} 件，占比 {e(h['share'])}</li>" for h in report["hot_categories"]]
-    body += ["</ol>", bar_chart([(h["category"], h["count"]) for h in report["hot_categories"]])]
-    body.append("<h2>联动单位办理情况统计表</h2>")
-    for group, title in GROUP_TITLES.items():
-        rows = report["units"][group]
-        body += [f"<h3>{e(title)}</h3>", "<table><thead><tr>"]
-        body += [f"<th>{e(c)}</th>" for c in UNIT_COLUMNS]
-        body.append("</tr></thead><tbody>")
-        for row in rows:
-            body.append("<tr>" + "".join(f"<td>{e(str(row[k]))}</td>" for k in UNIT_KEYS) + "</tr>")
-        body.append("</tbody></table>")
-        body.append(bar_chart([(row["unit"], row["assigned"]) for row in rows]))
-    style = (
-        "body{font-family:sans-serif;max-width:960px;margin:2em auto;line-height:1.6}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:4px 8px;text-align:right}"
-        "td:first-child,th:first-child{text-align:left}"
-    )
-    return (
-        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{e(_title(report))}</title>'
-        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
+    """The report as one HTML page (templates/report.html): every text of ``report`` is escaped."""
+    charts = {
+        "by_type": chart([(f"{x['type']}类", x["count"]) for x in report["by_type"]]),
+        "by_channel": chart([(c["label"], c["count"]) for c in report["by_channel"]]),
+        "hot_categories": chart([(h["category"], h["count"]) for h in report["hot_categories"]]),
+    }
+    groups = [
+        {"title": title, "rows": report["units"][group],
+         "chart": chart([(row["unit"], row["assigned"]) for row in report["units"][group]])}
+        for group, title in GROUP_TITLES.items()
+    ]
+    return _templates.get_template("report.html").render(
+        report=report, title=_title(report), summary=_summary_lines(report), charts=charts, groups=groups,
+        columns=UNIT_COLUMNS, keys=UNIT_KEYS,
     )
 
 

@@ -268,3 +268,27 @@ def test_report_command(tmp_path):
         "report-2025-01-01-2025-01-31.html", "report-2025-01-01-2025-01-31.md",
     ]
     assert "共受理企业和群众诉求 0 件" in (tmp_path / "out" / "report-2025-01-01-2025-01-31.md").read_text(encoding="utf-8")
+
+
+def test_html_escapes_names_and_texts(api):
+    """Unit names and categories come from the routing table and the orders: in the HTML they are text, never
+    markup (templates/report.html renders with autoescape on)."""
+    app, _client = api
+    unit, category = "<script>alert(1)</script>办", "水电 & <b>气</b>"
+    rows = [_order(1, unit, status="completed", replied=dt.datetime(2025, 1, 7, 9, 0, tzinfo=CST), satisfaction="满意"),
+            {**_order(2, "市文旅局", status="handling", replied=None, satisfaction=None), "category": category}]
+    with app.state.database.sessionmaker() as session:
+        session.execute(insert(Order), rows)
+        session.commit()
+        report = build_report(
+            session, start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31), tz=CST,
+            routing=RoutingTableStore().current(), now=dt.datetime(2025, 2, 19, 9, 0, tzinfo=CST),
+        )
+    assert unit in [row["unit"] for rows in report["units"].values() for row in rows]
+    assert category in [hot["category"] for hot in report["hot_categories"]]
+    page = to_html(report)
+    assert "<script" not in page and "<b>" not in page
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;办</td>" in page  # the table row
+    assert '<text x="172" y="21.4" text-anchor="end">&lt;script&gt;alert(1)&lt;/script&gt;办</text>' in page  # chart
+    assert "<li>水电 &amp; &lt;b&gt;气&lt;/b&gt;类 1 件" in page
+    assert page.count("<svg") == 4 and page.count("<p>无数据</p>") == 1  # no unit in one of the two groups
