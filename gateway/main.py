@@ -8,13 +8,16 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI
+from starlette.middleware.base import BaseHTTPMiddleware
 
-from gateway import __version__
+from gateway import __version__, console
 from gateway.api.deps import require_token
 from gateway.api.errors import install_exception_handlers
 from gateway.api.middleware import BodySizeLimitMiddleware
-from gateway.api.routes import attachments, events, health, kb_gaps, orders, reports, routing
+from gateway.api.routes import attachments, events, handoffs, health, kb_gaps, orders, reports, routing
 from gateway.api.routes import notifications, portal, result_lookup
+from gateway.console.deps import LoginRequired
+from gateway.console.settings import ConsoleSettings
 from gateway.core.config import Settings, load_token_registry
 from gateway.core.db import Database
 from gateway.core.workdays import WorkdayCalendar
@@ -35,7 +38,8 @@ def _configure_logging(level: str) -> None:
     logger.setLevel(level.upper())
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, console_settings: ConsoleSettings | None = None) -> FastAPI:
+    """The gateway: the order API, the portal, and the agent console (issue 7) with the bot's hand-offs."""
     settings = settings or Settings()
     _configure_logging(settings.log_level)
     database = Database(settings.database_url)
@@ -52,14 +56,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = OutboxWorker(database.sessionmaker, settings, lambda: app.state.clock())
             worker.start()
         notifier = None
-        console = getattr(app.state, "console_settings", None)
-        if settings.notify_enabled and console is not None and console.rasa_api_token is not None:
+        bound: ConsoleSettings = app.state.console_settings  # configure_console may rebind it before start
+        if settings.notify_enabled and bound.rasa_api_token is not None:
             # results to the citizen's channel through Rasa (issue 14; services/notifications.py)
-            notifier = NotificationWorker(database.sessionmaker, settings, console, lambda: app.state.clock())
+            notifier = NotificationWorker(database.sessionmaker, settings, bound, lambda: app.state.clock())
             notifier.start()
         try:
+            await anyio.to_thread.run_sync(console.bootstrap_supervisor, app)  # needs the migrated schema
             yield
         finally:
+            app.state.events_store.dispose()
             if notifier is not None:
                 notifier.stop()
             if worker is not None:
@@ -80,7 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.routing = RoutingTableStore(settings.routing_file)
     app.state.attachment_store = AttachmentStore(settings.attachments_dir)
 
+    console.configure_console(app, console_settings or ConsoleSettings())
+
     install_exception_handlers(app)
+    app.add_exception_handler(LoginRequired, console.login_redirect)  # console pages: to the login page
     upload_limit = settings.attachment_max_bytes + 64 * 1024  # multipart headers and form fields
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -92,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         },
     )
+    # outermost: the console's security headers also go on a refused body (413) under /console
+    app.add_middleware(BaseHTTPMiddleware, dispatch=console.security_headers)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)])
     api.include_router(orders.router)
@@ -101,13 +112,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(attachments.router)
     api.include_router(kb_gaps.router)
     api.include_router(notifications.router)
+    api.include_router(handoffs.router)  # the bot puts a conversation into the console's queue
     app.include_router(health.router)
     app.include_router(portal.router)  # demo portal page and the chat widget's files
     app.include_router(result_lookup.router)  # public 查询办理结果 of the widget (issue 14)
     app.include_router(api)
-    from gateway.console import install_console  # agent console (issue 7): /console and POST /api/v1/handoffs
-
-    install_console(app)
+    app.include_router(console.router)  # agent console (issue 7): /console, /console/api, /console/static
     return app
 
 

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: database session, bearer token, app-scoped services."""
+"""FastAPI dependencies: database session, bearer token, app-scoped services (the console's settings among them)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from gateway.console.settings import ConsoleSettings
 from gateway.core.config import Settings
 from gateway.core.db import Database
 from gateway.core.security import ROLE_LABELS, Principal, Role, TokenRegistry
@@ -29,6 +30,11 @@ def get_database(request: Request) -> Database:
 
 def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
     yield from database.session()
+
+
+def get_console_settings(request: Request) -> ConsoleSettings:
+    """The agent console's settings (staffed hours, Rasa); ``configure_console`` binds them."""
+    return request.app.state.console_settings
 
 
 def get_calendar(request: Request) -> WorkdayCalendar:
@@ -93,3 +99,4 @@ PrincipalDep = Annotated[Principal, Depends(require_token)]
 NowDep = Annotated[dt.datetime, Depends(get_now)]
 RoutingDep = Annotated[RoutingTable, Depends(get_routing)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ConsoleSettingsDep = Annotated[ConsoleSettings, Depends(get_console_settings)]

@@ -1,13 +1,17 @@
-"""POST /api/v1/handoffs: the bot (action server, role bot) puts a conversation into the agents' queue."""
+"""POST /api/v1/handoffs: the bot (action server, role bot) puts a conversation into the agents' queue.
+
+The queue itself belongs to the agent console (gateway/console/handoffs.py); this is its bot-facing door,
+under the gateway's bearer tokens like the rest of /api/v1.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway.api.deps import NowDep, SessionDep, require_roles
+from gateway.api.deps import ConsoleSettingsDep, NowDep, SessionDep, TzDep, require_roles
 from gateway.console import handoffs as svc
 from gateway.console.settings import is_staffed
 from gateway.core.security import Principal, Role
@@ -50,14 +54,12 @@ class HandoffAnswer(BaseModel):
 
 
 @router.post("", response_model=HandoffAnswer, summary="转人工：把会话放入坐席工作台的等待队列")
-def request_handoff(body: HandoffRequest, request: Request, principal: BotDep, session: SessionDep,
-                    now: NowDep) -> HandoffAnswer:
+def request_handoff(body: HandoffRequest, principal: BotDep, session: SessionDep, now: NowDep, tz: TzDep,
+                    console: ConsoleSettingsDep) -> HandoffAnswer:
     if not body.sender_id:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="会话标识不能为空")
     row = svc.record_escalation(session, sender_id=body.sender_id, channel=body.channel, reason=body.reason,
                                 summary=body.summary, last_text=body.last_text, now=now)
-    settings = request.app.state.console_settings
     waiting = sum(1 for r in svc.open_rows(session) if r.status == svc.WAITING)
-    return HandoffAnswer(sender_id=row.sender_id, status=row.status,
-                         staffed=is_staffed(settings, now, request.app.state.settings.tz),
-                         staffed_hours=settings.hours_label, waiting=waiting)
+    return HandoffAnswer(sender_id=row.sender_id, status=row.status, staffed=is_staffed(console, now, tz),
+                         staffed_hours=console.hours_label, waiting=waiting)
