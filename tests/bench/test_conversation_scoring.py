@@ -386,3 +386,12 @@ def test_description_words_the_citizen_never_typed_are_not_required():
     # none typed: a stored description is enough, a missing one is not
     assert compare_field("description_contains", ["停水"], {"description": "这水停了三天了"}, "这水停了三天了")["ok"]
     assert not compare_field("description_contains", ["停水"], {"description": None}, "这水停了三天了")["ok"]
+
+
+def test_the_shipped_conversations_load_with_unique_ids():
+    """Every file in bench/conversations follows the schema and no id repeats across files
+    (a repeated id breaks `load_cases()`, which a development run of all files uses)."""
+    cases = C.load_cases()
+    assert len({case.id for case in cases}) == len(cases) > 0
+    for name in C.UNREAD_FILES:
+        assert (C.CASES_DIR / name).is_file(), name
