@@ -36,6 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.guard import MAX_TEXT_CHARS, citizen_message
+from vocabulary.channels import REST
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def token_matches(expected: str, given: str) -> bool:
 class TrustedRestInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
-        return "rest"
+        return REST
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TrustedRestInput":

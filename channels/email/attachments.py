@@ -13,6 +13,7 @@ import httpx
 
 from channels.email.parsing import Attachment
 from channels.email.settings import Settings
+from vocabulary.channels import EMAIL
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ async def store_attachments(settings: Settings, store: Any, client: httpx.AsyncC
             response = await client.post(
                 f"{settings.gateway_url}/api/v1/attachments",
                 headers={"Authorization": f"Bearer {settings.gateway_token}"},
-                data={"sender_id": sender_id, "channel": "email"},
+                data={"sender_id": sender_id, "channel": EMAIL},
                 files={"file": (att.filename, att.data, att.content_type)},
             )
         except httpx.HTTPError as exc:

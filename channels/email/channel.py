@@ -23,6 +23,7 @@ from channels.email.handler import MailHandler, validate_payload
 from channels.email.settings import Settings
 from channels.email.store import make_store
 from channels.outcome import notification_of, report
+from vocabulary.channels import EMAIL
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class EmailOutput(OutputChannel):
 
     @classmethod
     def name(cls) -> Text:
-        return "email"
+        return EMAIL
 
     def __init__(self, handler: MailHandler) -> None:
         self.handler = handler
@@ -55,7 +56,7 @@ class EmailOutput(OutputChannel):
 class EmailInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
-        return "email"
+        return EMAIL
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "EmailInput":

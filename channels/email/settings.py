@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar, Mapping, Optional
 
 from channels.common.settings import ChannelSettings
+from vocabulary.channels import EMAIL
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def _default_port(tls: str, ssl_port: int, plain_port: int) -> int:
 
 @dataclass(frozen=True)
 class Settings(ChannelSettings):
-    CHANNEL: ClassVar[str] = "email"
+    CHANNEL: ClassVar[str] = EMAIL
 
     # reading (IMAP)
     imap_host: str = ""
@@ -129,7 +130,7 @@ class Settings(ChannelSettings):
             lease_s=e.number("EMAIL_LEASE_S", defaults.lease_s),
             store_path=e.string("EMAIL_STORE_PATH", defaults.store_path),
             redis_url=e.string("REDIS_URL"),
-            redis_prefix=e.key_prefix("email", override="EMAIL_REDIS_PREFIX"),
+            redis_prefix=e.key_prefix(EMAIL, override="EMAIL_REDIS_PREFIX"),
             gateway_url=e.url("GATEWAY_URL", defaults.gateway_url),
             gateway_token=e.string("GATEWAY_API_TOKEN"),
             max_mail_bytes=e.integer("EMAIL_MAX_MAIL_BYTES", defaults.max_mail_bytes),

@@ -30,6 +30,7 @@ from channels.webchat.history import DISPLAY_KEY, transcript
 from channels.webchat.output import BOT_EVENT, ECHO_EVENT, ERROR_EVENT, SESSION_EVENT, TYPING_EVENT, WebChatOutput
 from channels.webchat.session import checked, sender_for, session_or_new
 from channels.webchat.settings import Settings
+from vocabulary.channels import WEBCHAT
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def create_server(settings: Settings) -> AsyncServer:
 class WebChatInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
-        return "webchat"
+        return WEBCHAT
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":

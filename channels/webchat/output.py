@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.core.channels.channel import OutputChannel
 
 from channels.outcome import notification_of, report
+from vocabulary.channels import WEBCHAT
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def bot_message(message: Dict[str, Any]) -> Optional[Dict[str, Any]]:
 class WebChatOutput(OutputChannel):
     @classmethod
     def name(cls) -> Text:
-        return "webchat"
+        return WEBCHAT
 
     def __init__(self, sio: Any, bot_message_evt: Text = BOT_EVENT) -> None:
         self.sio = sio

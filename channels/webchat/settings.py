@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Optional, Tuple
 
 from channels.common.settings import ChannelSettings, Env
+from vocabulary.channels import WEBCHAT
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def _sender_secret(env: Env) -> str:
 
 @dataclass(frozen=True)
 class Settings(ChannelSettings):
-    CHANNEL: ClassVar[str] = "webchat"
+    CHANNEL: ClassVar[str] = WEBCHAT
     # non-secret values credentials.yml may override (an empty origin list or path changes nothing)
     OVERRIDABLE: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "allowed_origins": lambda value: parse_origins(value) if value else None,
@@ -82,7 +83,7 @@ class Settings(ChannelSettings):
         return cls(
             allowed_origins=parse_origins(e.raw("WEBCHAT_ALLOWED_ORIGINS") or None),
             redis_url=e.string("REDIS_URL"),
-            redis_channel=e.key_prefix("webchat"),
+            redis_channel=e.key_prefix(WEBCHAT),
             max_chars=e.integer("WEBCHAT_MAX_CHARS", 2000, low=1, high=20000),
             history_limit=e.integer("WEBCHAT_HISTORY_LIMIT", 200, low=1, high=5000),
             ping_interval_s=e.integer("WEBCHAT_PING_INTERVAL_S", 25, low=1, high=300),

@@ -25,6 +25,7 @@ from channels.wechat.api import UNDELIVERABLE, CustomerServiceSender
 from channels.wechat.handler import Answer, WeChatEndpoint
 from channels.wechat.replies import render
 from channels.wechat.settings import Settings
+from vocabulary.channels import WECHAT
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class WeChatOutput(OutputChannel):
 
     @classmethod
     def name(cls) -> Text:
-        return "wechat"
+        return WECHAT
 
     def __init__(self, sender: CustomerServiceSender, text_limit_bytes: int) -> None:
         self.sender = sender
@@ -108,7 +109,7 @@ def template_data(order_no: Any, parts: Dict[str, Any]) -> Dict[str, Dict[str, s
 class WeChatInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
-        return "wechat"
+        return WECHAT
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":

@@ -18,6 +18,7 @@ import httpx
 from channels.wechat.api import TOKEN_ERRORS, HotlineWeChatClient
 from channels.wechat.masking import mask
 from channels.wechat.settings import Settings
+from vocabulary.channels import WECHAT
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class MediaKeeper:
                 f"{self.settings.gateway_url}/api/v1/attachments",
                 headers={"Authorization": f"Bearer {self.settings.gateway_token}"},
                 files={"file": (media.filename, media.data, media.content_type)},
-                data={"sender_id": sender, "channel": "wechat"},
+                data={"sender_id": sender, "channel": WECHAT},
             )
         if response.status_code not in (200, 201):
             raise RuntimeError(f"gateway answered {response.status_code}: {response.text[:200]}")

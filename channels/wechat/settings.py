@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Sequence
 
 from channels.common.settings import ChannelSettings
+from vocabulary.channels import WECHAT
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def valid_aes_key(key: str) -> bool:
 
 @dataclass(frozen=True)
 class Settings(ChannelSettings):
-    CHANNEL: ClassVar[str] = "wechat"
+    CHANNEL: ClassVar[str] = WECHAT
     # non-secret values that credentials.yml may override (secrets come from the environment only)
     OVERRIDABLE: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "reply_budget_s": float,
@@ -108,7 +109,7 @@ class Settings(ChannelSettings):
             encoding_aes_key=aes_key,
             api_base_url=base_url,
             redis_url=e.string("REDIS_URL"),
-            redis_prefix=e.key_prefix("wechat", override="WECHAT_REDIS_PREFIX"),
+            redis_prefix=e.key_prefix(WECHAT, override="WECHAT_REDIS_PREFIX"),
             reply_budget_s=e.number("WECHAT_REPLY_BUDGET_S", defaults.reply_budget_s),
             max_body_bytes=e.integer("WECHAT_MAX_BODY_BYTES", defaults.max_body_bytes),
             text_limit_bytes=e.integer("WECHAT_TEXT_LIMIT_BYTES", defaults.text_limit_bytes),
