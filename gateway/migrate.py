@@ -1,8 +1,10 @@
 """Database migrations (Alembic), usable from code and from the command line.
 
-    PYTHONPATH=. .venv/svc/bin/python -m gateway.migrate upgrade      # to head
-    PYTHONPATH=. .venv/svc/bin/python -m gateway.migrate downgrade base
-    PYTHONPATH=. .venv/svc/bin/python -m gateway.migrate current
+    PYTHONPATH=. .venv/svc/bin/python -m gateway.cli migrate upgrade      # to head
+    PYTHONPATH=. .venv/svc/bin/python -m gateway.cli migrate downgrade base
+    PYTHONPATH=. .venv/svc/bin/python -m gateway.cli migrate current
+
+(``python -m gateway.migrate …`` runs the same command.)
 
 The URL comes from ``--database-url`` or the settings (``DATABASE_URL``).
 The app also runs ``upgrade`` at start-up unless ``GATEWAY_AUTO_MIGRATE=false``.
@@ -10,8 +12,6 @@ The app also runs ``upgrade`` at start-up unless ``GATEWAY_AUTO_MIGRATE=false``.
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -44,29 +44,10 @@ def downgrade(database_url: str | None = None, revision: str = "base") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.migrate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="overrides DATABASE_URL / GATEWAY_DATABASE_URL")
-    sub = parser.add_subparsers(dest="action", required=True)
-    up = sub.add_parser("upgrade", help="upgrade to a revision (default: head)")
-    up.add_argument("revision", nargs="?", default="head")
-    down = sub.add_parser("downgrade", help="downgrade to a revision (e.g. -1 or base)")
-    down.add_argument("revision")
-    sub.add_parser("current", help="show the current revision")
-    sub.add_parser("history", help="list the migrations")
-    args = parser.parse_args(argv)
+    """The older spelling of ``python -m gateway.cli migrate`` (gateway/cli.py)."""
+    from gateway.cli import main as cli
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    config = alembic_config(args.database_url)
-    if args.action == "upgrade":
-        command.upgrade(config, args.revision)
-    elif args.action == "downgrade":
-        command.downgrade(config, args.revision)
-    elif args.action == "current":
-        command.current(config, verbose=True)
-    else:
-        command.history(config)
-    return 0
+    return cli(["migrate", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

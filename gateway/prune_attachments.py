@@ -1,6 +1,8 @@
 """Deletes attachments that were uploaded but never linked to an order.
 
-    PYTHONPATH=. .venv/svc/bin/python -m gateway.prune_attachments --days 30
+    PYTHONPATH=. .venv/svc/bin/python -m gateway.cli prune-attachments --days 30
+
+(``python -m gateway.prune_attachments …`` runs the same command.)
 
 Channels upload a citizen's photo before the order exists; when no order follows
 (the citizen gave up), the upload stays unlinked. `make run` already does this daily as
@@ -11,31 +13,31 @@ deleted.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 
 from gateway.core.config import Settings
 from gateway.core.db import Database
-from gateway.services.attachments import AttachmentStore, prune_unlinked
+from gateway.services.attachments import AttachmentStore, PruneReport, prune_unlinked
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.prune_attachments", description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=float, default=30.0, help="keep unlinked uploads this long (default 30)")
-    args = parser.parse_args(argv)
-    if args.days < 1:
-        parser.error("--days must be at least 1")
+def prune(older_than: dt.timedelta) -> PruneReport:
+    """Deletes the uploads unlinked for longer than ``older_than`` (database and folder of the settings)."""
     settings = Settings()
     database = Database(settings.database_url)
     try:
         with database.sessionmaker() as session:
-            report = prune_unlinked(session, AttachmentStore(settings.attachments_dir),
-                                    older_than=dt.timedelta(days=args.days), now=dt.datetime.now(dt.timezone.utc))
+            return prune_unlinked(session, AttachmentStore(settings.attachments_dir), older_than=older_than,
+                                  now=dt.datetime.now(dt.timezone.utc))
     finally:
         database.dispose()
-    print(f"deleted {report.rows} unlinked attachments and {report.files} files")
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The older spelling of ``python -m gateway.cli prune-attachments`` (gateway/cli.py)."""
+    from gateway.cli import main as cli
+
+    return cli(["prune-attachments", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Write the monthly report as Markdown and HTML (templates/report.html, inline SVG charts, no plotting library).
 
-    PYTHONPATH=. .venv/svc/bin/python -m gateway.report --from 2025-01-01 --to 2025-01-31 --out var/reports
+    PYTHONPATH=. .venv/svc/bin/python -m gateway.cli report --from 2025-01-01 --to 2025-01-31 --out var/reports
+
+(``python -m gateway.report …`` runs the same command.)
 
 Writes ``report-<from>-<to>.md`` and ``report-<from>-<to>.html``; reads the
 database named by the settings (or ``--database-url``). No personal data is used.
@@ -8,8 +10,8 @@ database named by the settings (or ``--database-url``). No personal data is used
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,32 +145,30 @@ def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     return md, page
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--from", dest="start", required=True, type=dt.date.fromisoformat)
-    parser.add_argument("--to", dest="end", required=True, type=dt.date.fromisoformat)
-    parser.add_argument("--out", type=Path, default=Path("var/reports"))
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-    if args.end < args.start:
-        parser.error("--to must not be before --from")
-    settings = Settings() if args.database_url is None else Settings(database_url=args.database_url)
+def generate(start: dt.date, end: dt.date, out_dir: Path, *, database_url: str | None = None) -> tuple[Path, Path]:
+    """Builds the report of ``start``..``end`` from the database of the settings (or ``database_url``) and writes it."""
+    settings = Settings() if database_url is None else Settings(database_url=database_url)
     database = Database(settings.database_url)
     try:
         with database.sessionmaker() as session:
             report = build_report(
                 session,
-                start=args.start,
-                end=args.end,
+                start=start,
+                end=end,
                 tz=settings.tz,
                 routing=RoutingTableStore(settings.routing_file).current(),
                 now=utcnow(),
             )
     finally:
         database.dispose()
-    for path in write_report(report, args.out):
-        print(path)
-    return 0
+    return write_report(report, out_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The older spelling of ``python -m gateway.cli report`` (gateway/cli.py)."""
+    from gateway.cli import main as cli
+
+    return cli(["report", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
