@@ -33,9 +33,9 @@ CASES_DIR = ROOT / "bench" / "conversations"
 # (tests/e2e/test_conversation_quality.py) plays only these. Each was written apart by a
 # helper given the regulation and the product description only. Once a file's failures are
 # read to fix their causes, it joins the development sets and a new unread file takes its place.
-GATE_FILES = ("fresh_13.yml",)
+GATE_FILES = ("fresh_14.yml",)
 # written apart and kept unread for the next gate: played by nobody until it becomes the gate
-RESERVE_FILES: tuple = ()
+RESERVE_FILES: tuple = ("fresh_15.yml",)
 # the files a development run plays unless told otherwise (bench/conversation_eval/run.py)
 UNREAD_FILES = GATE_FILES + RESERVE_FILES
 
