@@ -5,25 +5,14 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+import vocabulary
 
-class OrderType(StrEnum):
-    """诉求类型 (第六条); the values are the Chinese names the API exchanges."""
-
-    CONSULT = "咨询"
-    HELP = "求助"
-    COMPLAINT = "投诉"
-    REPORT = "举报"
-    SUGGESTION = "意见建议"
-    PRAISE = "表扬"
-
-
-class Channel(StrEnum):
-    REST = "rest"
-    WECHAT = "wechat"
-    WEBCHAT = "webchat"
-    EMAIL = "email"
-    PHONE = "phone"
-    AGENT = "agent"
+# 诉求类型 (第六条) and the channels: their names are vocabulary/hotline.yml's (the one place for them).
+# OrderType.CONSULT == "咨询" … (the values are the Chinese names the API exchanges);
+# Channel.REST == "rest", Channel.WECHAT, Channel.WEBCHAT, Channel.EMAIL, Channel.PHONE, Channel.AGENT.
+OrderType = StrEnum("OrderType", [(t.key.upper(), t.name) for t in vocabulary.ORDER_TYPES], module=__name__)
+OrderType.__doc__ = "诉求类型 (第六条); the values are the Chinese names the API exchanges."
+Channel = StrEnum("Channel", [(c.name.upper(), c.name) for c in vocabulary.CHANNELS], module=__name__)
 
 
 class Category(StrEnum):
@@ -170,54 +159,6 @@ RETURN_REFUSAL_CASES: dict[int, str] = {
     7: "部分登记内容与客观情况不完全相符，但不影响后续办理",
     8: "服务对象已提供事项的基本情况或线索，需承办单位进一步了解或核实",
 }
-
-
-# The eight county-level units the Shangluo hotline dispatches to.
-DISTRICTS: tuple[str, ...] = (
-    "商州区",
-    "洛南县",
-    "丹凤县",
-    "商南县",
-    "山阳县",
-    "镇安县",
-    "柞水县",
-    "商洛高新区（商丹园区）",
-)
-
-_HIGH_TECH = "商洛高新区（商丹园区）"
-DISTRICT_ALIASES: dict[str, str] = {
-    **{name: name for name in DISTRICTS},
-    "商州": "商州区",
-    "洛南": "洛南县",
-    "丹凤": "丹凤县",
-    "商南": "商南县",
-    "山阳": "山阳县",
-    "镇安": "镇安县",
-    "柞水": "柞水县",
-    "高新区": _HIGH_TECH,
-    "高新": _HIGH_TECH,
-    "商洛高新区": _HIGH_TECH,
-    "商洛高新": _HIGH_TECH,
-    "商洛高新技术产业开发区": _HIGH_TECH,
-    "商丹园区": _HIGH_TECH,
-    "商丹": _HIGH_TECH,
-    "商丹循环工业经济园区": _HIGH_TECH,
-    "商洛高新（商丹园区）": _HIGH_TECH,
-    "高新区（商丹园区）": _HIGH_TECH,
-}
-
-_PAREN_TABLE = str.maketrans({"(": "（", ")": "）"})
-_SPACES = re.compile(r"\s+")
-
-
-def normalise_district(value: str) -> str | None:
-    """Return the canonical district name for a name or alias, else None."""
-    key = _SPACES.sub("", value).translate(_PAREN_TABLE)
-    if key.startswith("陕西省"):
-        key = key[len("陕西省"):]
-    if key.startswith("商洛市") and key != "商洛市":
-        key = key[len("商洛市"):]
-    return DISTRICT_ALIASES.get(key)
 
 
 ORDER_NO_PREFIX = "SL"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,7 +17,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from gateway.domain import (
-    DISTRICTS,
     Category,
     Channel,
     OrderStatus,
@@ -26,71 +24,12 @@ from gateway.domain import (
     Satisfaction,
     Speaker,
     Timeliness,
-    normalise_district,
 )
+from vocabulary import DISTRICTS, FIELD_LABELS, WITHDRAWAL_REASON_LABEL, normalise_district
+from vocabulary import normalise_phone as _kept_phone
 
 # Control characters (Unicode Cc) except TAB and LF are removed from stored text.
 _CONTROL_CHARS = re.compile(r"[\x01-\x08\x0b-\x1f\x7f-\x9f]")
-_MOBILE = re.compile(r"(?:\+?86)?(1[3-9][0-9]{9})")
-_LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
-_PHONE_SEPARATORS = re.compile(r"[\s\-－—()（）]")
-
-FIELD_LABELS: dict[str, str] = {
-    "type": "诉求类型",
-    "channel": "渠道",
-    "sender_id": "提交人标识",
-    "description": "诉求内容",
-    "district": "区县",
-    "address": "地址",
-    "occurred_at": "发生时间",
-    "contact_name": "联系人姓名",
-    "contact_phone": "联系电话",
-    "anonymous": "是否匿名",
-    "reply_required": "是否需要回复",
-    "conversation_id": "会话标识",
-    "category": "热点分类",
-    "urgent": "是否紧急",
-    "attachments": "附件",
-    "attachment_ids": "附件标识",
-    "file": "文件",
-    "source_conversation": "来源对话",
-    "knowledge_items": "已展示的知识库条目",
-    "name": "名称",
-    "url": "链接",
-    "content_type": "文件类型",
-    "size": "文件大小",
-    "speaker": "发言方",
-    "text": "内容",
-    "at": "时间",
-    "id": "条目标识",
-    "title": "标题",
-    "kind": "操作类型",
-    "lead_unit": "主办单位",
-    "co_units": "会办单位",
-    "note": "备注",
-    "legal_basis": "退单依据",
-    "suggested_unit": "建议承办单位",
-    "refusal_case": "不同意退单情形",
-    "requested_due_date": "申请延期至",
-    "citizen_consent": "服务对象是否同意",
-    "due_date": "批准的办结日期",
-    "handled_on": "办理时间",
-    "handling_unit": "具体办理事项单位",
-    "handler": "具体经办人",
-    "result": "办理结果",
-    "citizen_reply": "回复服务对象情况",
-    "replied_at": "回复时间",
-    "content": "回复内容",
-    "no_reply_note": "未回复说明",
-    "recovered_loss": "挽回损失情况",
-    "satisfaction": "满意度",
-    "comment": "评价内容",
-    "reason": "原因",
-    "status": "状态",
-    "limit": "每页数量",
-    "offset": "偏移量",
-}
-
 
 def clean_text(value: str, label: str) -> str:
     """Reject NUL and unencodable text, strip other control characters and edges."""
@@ -133,19 +72,19 @@ def _limits(min_len: int, max_len: int) -> dict[str, Any]:
     return {"json_schema_extra": {"minLength": min_len, "maxLength": max_len}}
 
 
-SenderId = Annotated[str, _text("提交人标识", min_len=1, max_len=128, optional=False), Field(**_limits(1, 128))]
-Description = Annotated[str, _text("诉求内容", min_len=5, max_len=2000, optional=False), Field(**_limits(5, 2000))]
-Address = Annotated[str | None, _text("地址", min_len=1, max_len=200, optional=True), Field(**_limits(1, 200))]
-OccurredAt = Annotated[str | None, _text("发生时间", min_len=1, max_len=100, optional=True), Field(**_limits(1, 100))]
-ContactName = Annotated[str | None, _text("联系人姓名", min_len=1, max_len=50, optional=True), Field(**_limits(1, 50))]
-ConversationId = Annotated[str | None, _text("会话标识", min_len=1, max_len=128, optional=True), Field(**_limits(1, 128))]
-Reason = Annotated[str | None, _text("撤单原因", min_len=1, max_len=200, optional=True), Field(**_limits(1, 200))]
+SenderId = Annotated[str, _text(FIELD_LABELS["sender_id"], min_len=1, max_len=128, optional=False), Field(**_limits(1, 128))]
+Description = Annotated[str, _text(FIELD_LABELS["description"], min_len=5, max_len=2000, optional=False), Field(**_limits(5, 2000))]
+Address = Annotated[str | None, _text(FIELD_LABELS["address"], min_len=1, max_len=200, optional=True), Field(**_limits(1, 200))]
+OccurredAt = Annotated[str | None, _text(FIELD_LABELS["occurred_at"], min_len=1, max_len=100, optional=True), Field(**_limits(1, 100))]
+ContactName = Annotated[str | None, _text(FIELD_LABELS["contact_name"], min_len=1, max_len=50, optional=True), Field(**_limits(1, 50))]
+ConversationId = Annotated[str | None, _text(FIELD_LABELS["conversation_id"], min_len=1, max_len=128, optional=True), Field(**_limits(1, 128))]
+Reason = Annotated[str | None, _text(WITHDRAWAL_REASON_LABEL, min_len=1, max_len=200, optional=True), Field(**_limits(1, 200))]
 
 
 def _district(value: str | None) -> str | None:
     if value is None:
         return None
-    value = clean_text(value, "区县")
+    value = clean_text(value, FIELD_LABELS["district"])
     if not value:
         return None
     canonical = normalise_district(value)
@@ -161,17 +100,12 @@ def _district(value: str | None) -> str | None:
 def normalise_phone(value: str | None) -> str | None:
     if value is None:
         return None
-    value = clean_text(value, "联系电话")
+    value = clean_text(value, FIELD_LABELS["contact_phone"])
     if not value:
         return None
-    value = unicodedata.normalize("NFKC", value)  # full-width digits → ASCII
-    compact = _PHONE_SEPARATORS.sub("", value)
-    mobile = _MOBILE.fullmatch(compact)
-    if mobile:
-        return mobile.group(1)
-    landline = re.sub(r"\s+", "", value).replace("—", "-")
-    if _LANDLINE.fullmatch(landline):
-        return landline
+    kept = _kept_phone(value)
+    if kept is not None:
+        return kept
     raise PydanticCustomError(
         "phone_invalid",
         "电话号码格式不正确，请填写11位手机号（如13800000000）或带区号的固定电话（如0914-2030566）",

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.domain import Category, Channel, OrderStatus, OrderType, Satisfaction, Speaker
-from gateway.schemas import FIELD_LABELS
+from vocabulary import FIELD_LABELS
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from gateway.domain import normalise_district
+from vocabulary import normalise_district
 
 logger = logging.getLogger(__name__)
 
