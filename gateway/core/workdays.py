@@ -29,11 +29,10 @@ from typing import Any
 import chinese_calendar
 import yaml
 
+from vocabulary import DEADLINE_WORKDAYS, DEFAULT_DEADLINE_WORKDAYS
+
 logger = logging.getLogger(__name__)
 
-# 第十二条: 咨询 2 working days; 求助/投诉/举报/意见建议 5 working days.
-CONSULT_DEADLINE_WORKDAYS = 2
-DEFAULT_DEADLINE_WORKDAYS = 5
 END_OF_DAY = dt.time(23, 59, 59)
 
 
@@ -151,4 +150,5 @@ def _parse_dates(values: Iterable[Any]) -> Iterable[dt.date]:
 
 
 def deadline_workdays(order_type: str) -> int:
-    return CONSULT_DEADLINE_WORKDAYS if order_type == "咨询" else DEFAULT_DEADLINE_WORKDAYS
+    """第十二条: the type's deadline in working days (咨询 2, the others 5: vocabulary/hotline.yml)."""
+    return DEADLINE_WORKDAYS.get(order_type, DEFAULT_DEADLINE_WORKDAYS)
