@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vocabulary import LANDLINE_IN_TEXT, MOBILE_IN_TEXT
+
 MASK = "＊＊＊"
 # sender_id "" is the mark of a masked order: the API never accepts an empty sender id
 MASKED_SENDER = ""
@@ -20,8 +22,8 @@ MASKED_ACTOR = "citizen:"
 _IDENTIFIERS = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # email address
     r"|(?<!\d)\d{17}[\dXx](?!\d)"  # resident ID number
-    r"|(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"  # mobile
-    r"|(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)",  # landline
+    rf"|{MOBILE_IN_TEXT}"
+    rf"|{LANDLINE_IN_TEXT}",
     re.ASCII,
 )
 

@@ -11,34 +11,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from sqlalchemy.orm import Session
 
 from gateway.core.security import Principal, Role
 from gateway.models import Order, PersonalDataRead
 from gateway.schemas import OrderOut
+from vocabulary import mask_phone
 
 ANONYMOUS = "匿名"
-_DIGIT = re.compile(r"\d")
 
 
 def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(len(name) - 1, 1)
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    if len(phone) == 11 and phone.isdigit():
-        return f"{phone[:3]}****{phone[-4:]}"
-    # landline: keep the area code and the last four digits
-    head, sep, number = phone.rpartition("-")
-    if sep:
-        return f"{head}-{_DIGIT.sub('*', number[:-4])}{number[-4:]}"
-    return _DIGIT.sub("*", phone[:-4]) + phone[-4:]
 
 
 def mask_identifier(value: str) -> str:
