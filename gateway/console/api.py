@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import re
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -26,11 +25,13 @@ from gateway.console.models import ConsoleUser, Handoff
 from gateway.console.rasa_client import RasaClient, RasaUnavailable
 from gateway.console.sessions import Agent
 from gateway.console.users import ROLE_LABELS, ConsoleRole
-from gateway.domain import Channel
+from gateway.domain import OrderType
 from gateway.schemas import OrderCreate, clean_text
 from gateway.services import orders as order_service
 from gateway.services import outbox
-from gateway.services.privacy import mask_identifier, mask_name, mask_phone
+from gateway.services.privacy import mask_identifier, mask_name
+from vocabulary import SLOT_LABELS, canonical_channel, channel_label, mask_phone, mask_phones_in_text
+from vocabulary.channels import AGENT, REST
 
 router = APIRouter(prefix="/console/api", include_in_schema=False)
 logger = logging.getLogger("gateway.console")
@@ -38,14 +39,6 @@ logger = logging.getLogger("gateway.console")
 MAX_REPLY_CHARS = 2000
 HANDBACK_NOTICE = "人工客服已结束本次服务，接下来由智能助手继续为您服务。如还有其他问题，请直接告诉我。"
 TAKEOVER_UNCONFIRMED = "智能助手服务暂时无法确认会话状态，接管未完成，该会话已放回等待队列，请稍后重试"
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-CHANNEL_LABELS = {"rest": "接口", "webchat": "网页", "socketio": "网页", "wechat": "微信", "email": "邮件",
-                  "phone": "电话", "agent": "坐席"}
-SLOT_LABELS = {
-    "order_type": "诉求类型", "description": "诉求内容", "district": "区县", "address": "地址",
-    "occurred_at": "发生时间", "anonymous": "是否匿名", "contact_name": "联系人", "contact_phone": "联系电话",
-    "reply_required": "是否需要回复", "consult_question": "咨询问题", "last_order_no": "最近工单",
-}
 PERSONAL_SLOTS = {"contact_name": mask_name, "contact_phone": mask_phone}
 
 
@@ -91,13 +84,13 @@ def _epoch(value: dt.datetime | None) -> float | None:
 
 
 def _mask_text(text: str, agent: Agent) -> str:
-    return text if agent.personal_data else _MOBILE.sub(r"\1****\3", text)
+    return text if agent.personal_data else mask_phones_in_text(text)
 
 
 def _handoff_json(row: Handoff, agent: Agent) -> dict[str, Any]:
     return {
         "sender_id": row.sender_id, "channel": row.channel,
-        "channel_label": CHANNEL_LABELS.get(row.channel, row.channel), "reason": row.reason,
+        "channel_label": channel_label(row.channel), "reason": row.reason,
         "reason_label": svc.REASONS.get(row.reason, row.reason), "status": row.status,
         "status_label": svc.STATUS_LABELS.get(row.status, row.status), "holder": row.holder,
         "requested_at": _epoch(row.requested_at), "taken_at": _epoch(row.taken_at),
@@ -119,7 +112,7 @@ def queue(request: Request, agent: ApiAgent, settings: Settings, now: Now) -> di
             select(ConsoleUser).where(ConsoleUser.active.is_(True)).order_by(ConsoleUser.name))]
     open_ids = {row.sender_id for row in rows}
     live = [
-        {"sender_id": c.sender_id, "channel": c.channel, "channel_label": CHANNEL_LABELS.get(c.channel, c.channel),
+        {"sender_id": c.sender_id, "channel": c.channel, "channel_label": channel_label(c.channel),
          "last_at": c.last_at, "last_text": _mask_text(c.last_text, agent)}
         for c in request.app.state.events_store.live(settings.live_minutes) if c.sender_id not in open_ids
     ]
@@ -171,7 +164,7 @@ def conversation(request: Request, agent: ApiAgent, now: Now, sender_id: str) ->
 def _order_draft(conv: Conversation, agent: Agent) -> dict[str, Any]:
     s = conv.slots
     draft = {k: s.get(k) for k in ("description", "district", "address", "occurred_at", "contact_name", "contact_phone")}
-    draft["type"] = s.get("order_type") or "求助"
+    draft["type"] = s.get("order_type") or OrderType.HELP.value
     draft["anonymous"] = bool(s.get("anonymous"))
     draft["reply_required"] = s.get("reply_required") is not False
     if not agent.personal_data:
@@ -182,7 +175,7 @@ def _order_draft(conv: Conversation, agent: Agent) -> dict[str, Any]:
 
 @router.post("/takeover")
 def take_over(request: Request, body: SenderBody, agent: CsrfAgent, now: Now) -> dict[str, Any]:
-    channel = request.app.state.events_store.conversation(body.sender_id).channel or "rest"
+    channel = request.app.state.events_store.conversation(body.sender_id).channel or REST
     with _db(request) as session:
         try:
             before = svc.get(session, body.sender_id)
@@ -291,8 +284,7 @@ def create_order(request: Request, body: OrderBody, agent: CsrfAgent, now: Now) 
         except svc.ConsoleError as error:
             raise _fail(error) from None
         data = body.model_dump(exclude={"sender_id"})
-        channel = row.channel if row.channel in {c.value for c in Channel} else (
-            "webchat" if row.channel == "socketio" else Channel.AGENT.value)
+        channel = canonical_channel(row.channel) or AGENT  # socketio is the web chat; no known channel: an agent's
         data.update(channel=channel, sender_id=row.sender_id, conversation_id=row.sender_id[:128])
         data = {k: (v.strip() or None) if isinstance(v, str) and k not in ("type", "description") else v
                 for k, v in data.items()}
@@ -415,7 +407,7 @@ def results(request: Request, agent: ApiAgent, now: Now) -> dict[str, Any]:
                 shown.append(order.order_no)
             items.append({
                 "order_no": note.order_no, "channel": note.channel,
-                "channel_label": CHANNEL_LABELS.get(note.channel, note.channel),
+                "channel_label": channel_label(note.channel),
                 "created_at": local(note.created_at), "sent_at": local(note.sent_at),
                 "outcome": note.outcome,
                 "outcome_label": results_svc.OUTCOMES.get(note.outcome or "",

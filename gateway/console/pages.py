@@ -25,6 +25,8 @@ from gateway.console.sessions import (
     end_session,
 )
 from gateway.console.users import ROLE_LABELS, ConsoleRole, find_user
+from gateway.domain import OrderType
+from vocabulary import ORDER_TYPE_NAMES, SLOT_LABELS
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -141,4 +143,6 @@ def queue_page(request: Request, agent: PageAgent, settings: Settings) -> Respon
 def conversation_page(request: Request, agent: PageAgent, settings: Settings, sender_id: str = "") -> Response:
     if not 1 <= len(sender_id) <= 255:
         return HTMLResponse("会话标识不正确", status_code=422)
-    return _page(request, "conversation.html", agent, settings, sender_id=sender_id)
+    # the order form: the types and the labels of vocabulary/hotline.yml, 求助 chosen until the draft says otherwise
+    return _page(request, "conversation.html", agent, settings, sender_id=sender_id, order_types=ORDER_TYPE_NAMES,
+                 default_type=OrderType.HELP, labels=SLOT_LABELS)

@@ -19,15 +19,8 @@ from sqlalchemy.orm import Session
 from gateway.domain import OPEN_STATUSES, Channel, OrderStatus, OrderType, Satisfaction
 from gateway.models import DirectAnswer, Order
 from gateway.services.routing import RoutingTable
+from vocabulary import report_label
 
-CHANNEL_LABELS = {
-    Channel.PHONE: "电话",
-    Channel.WECHAT: "微信",
-    Channel.WEBCHAT: "网页",
-    Channel.EMAIL: "邮件",
-    Channel.REST: "接口",
-    Channel.AGENT: "话务员录入",
-}
 HOT_CATEGORIES = 5
 
 
@@ -116,8 +109,7 @@ def build_report(
             "reopened": reopened,
         },
         "by_channel": [
-            {"channel": c, "label": CHANNEL_LABELS.get(Channel(c), c) if c in Channel._value2member_map_ else c,
-             "count": n, "share": percent(n, total)}
+            {"channel": c, "label": report_label(c), "count": n, "share": percent(n, total)}
             for c, n in channels
         ],
         "by_type": [{"type": t, "count": n, "share": percent(n, total)} for t, n in types],
