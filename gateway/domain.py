@@ -127,10 +127,8 @@ EVENT_LABELS: dict[EventKind, str] = {
 }
 
 
-class Satisfaction(StrEnum):
-    SATISFIED = "满意"
-    BASICALLY_SATISFIED = "基本满意"
-    DISSATISFIED = "不满意"
+# 满意度, best first (vocabulary/hotline.yml): Satisfaction.SATISFIED == "满意", BASICALLY_SATISFIED, DISSATISFIED.
+Satisfaction = StrEnum("Satisfaction", [(r.key.upper(), r.name) for r in vocabulary.RATINGS], module=__name__)
 
 
 class Timeliness(StrEnum):

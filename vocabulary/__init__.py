@@ -1,7 +1,7 @@
 """The Shangluo 12345 hotline's vocabulary, one package for the bot, the channels and the gateway.
 
 The data is ``hotline.yml`` beside this file (districts and their aliases, order types and their
-deadlines, channels, field labels); phone numbers are :mod:`vocabulary.phones`. Standard library
+deadlines, the ratings, channels, field labels); phone numbers are :mod:`vocabulary.phones`. Standard library
 and PyYAML only, so it imports in both virtual environments (.venv/rasa on Python 3.10 and
 .venv/svc). Import the names from here or from the modules::
 
@@ -29,7 +29,10 @@ from vocabulary.orders import (
     DEFAULT_DEADLINE_WORKDAYS,
     ORDER_TYPE_NAMES,
     ORDER_TYPES,
+    RATING_NAMES,
+    RATINGS,
     OrderTypeInfo,
+    Rating,
 )
 from vocabulary.phones import (
     LANDLINE_IN_TEXT,
@@ -52,6 +55,9 @@ __all__ = [
     "ORDER_TYPE_NAMES",
     "DEADLINE_WORKDAYS",
     "DEFAULT_DEADLINE_WORKDAYS",
+    "Rating",
+    "RATINGS",
+    "RATING_NAMES",
     "ChannelInfo",
     "CHANNELS",
     "CHANNEL_NAMES",

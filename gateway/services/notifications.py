@@ -51,13 +51,14 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from gateway.domain import Channel
 from gateway.models import Notification, Order
 from gateway.services.outbox import backoff
+from vocabulary import RATING_NAMES
 
 logger = logging.getLogger(__name__)
 
 BATCH = 20
 Clock = Callable[[], dt.datetime]
 CHANNELS = frozenset({Channel.WECHAT.value, Channel.WEBCHAT.value, Channel.EMAIL.value})
-RATINGS = ("满意", "基本满意", "不满意")
+RATINGS = RATING_NAMES  # the buttons of a result, best first
 OUTCOMES = {
     "delivered": "已送达",
     "template": "已发模板消息",

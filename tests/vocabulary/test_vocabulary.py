@@ -91,6 +91,11 @@ def test_order_types_and_deadlines():
     assert [t.key for t in vocabulary.ORDER_TYPES] == ["consult", "help", "complaint", "report", "suggestion", "praise"]
 
 
+def test_ratings():
+    assert vocabulary.RATING_NAMES == ("满意", "基本满意", "不满意")
+    assert [r.key for r in vocabulary.RATINGS] == ["satisfied", "basically_satisfied", "dissatisfied"]
+
+
 @pytest.mark.parametrize(
     ("entry", "where"),
     [
