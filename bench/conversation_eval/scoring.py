@@ -21,6 +21,7 @@ A_CROSS = "action_cross_region"
 A_HANDOFF = "action_human_handoff"
 A_CONSULT = "action_answer_consult"
 A_STATUS = "action_order_status"
+A_PREPARE_WITHDRAW = "action_prepare_withdraw"
 A_SUBMIT = "action_submit_order"
 WITHDRAWN = "withdrawn"           # gateway.domain.OrderStatus.WITHDRAWN
 CONSULT_TYPE = "咨询"
@@ -123,9 +124,16 @@ def compare_field(key: str, expected: Any, order: Optional[Dict[str, Any]], type
         ok = got is not None and phone_digits(got) == phone_digits(expected)
     elif key == "contact_name":
         ok = got is not None and str(got).strip() == str(expected).strip()
-    else:  # district
-        ok = got is not None and str(got).strip() == str(expected).strip()
+    else:  # district: the stored name is the canonical one; a writer may use a short name (商洛高新区)
+        ok = got is not None and _district(got) == _district(expected)
     return {"key": key, "field": name, "expected": expected, "got": got, "ok": bool(ok)}
+
+
+def _district(name: Any) -> str:
+    from bot.screening.districts import normalize_district  # the bot's own alias table
+
+    text = str(name).strip()
+    return normalize_district(text) or text
 
 
 # ------------------------------------------------------------------ one conversation
@@ -157,6 +165,8 @@ def happened(record: Dict[str, Any]) -> List[str]:
         out.append("status")  # an order placed elsewhere (by phone, earlier): looked up and answered
     if any(o.get("status") == WITHDRAWN for o in orders):
         out.append("withdraw")
+    elif not orders and A_PREPARE_WITHDRAW in actions:
+        out.append("withdraw")  # an order placed elsewhere: looked up, and the way to withdraw it given
     return out
 
 
@@ -190,7 +200,9 @@ def verdict(case: Case, record: Dict[str, Any]) -> Dict[str, Any]:
         problems.append(f"expected {expected}, got {got or ['nothing']}")
 
     # a status query about an order placed elsewhere (no answers to play an order with) stores none
-    order_expected = (expected in ORDER_OUTCOMES and (expected == "order" or bool(case.answers))) or bool(expect.get("order"))
+    # (only a name and phone to prove who asks are no answers to place an order with)
+    order_answers = set(case.answers) - {"contact_name", "contact_phone", "confirm"}
+    order_expected = (expected in ORDER_OUTCOMES and (expected == "order" or bool(order_answers))) or bool(expect.get("order"))
     v: Dict[str, Any] = {
         "id": case.id, "split": case.split, "tags": list(case.tags), "expected": expected, "happened": got,
         "order_expected": order_expected, "orders_stored": len(orders), "duplicate_orders": len(orders) > 1,

@@ -190,6 +190,9 @@ def read_correction(text: str, slots: Mapping[str, Any], requested_slot: Optiona
         current = slots.get(slot)
         if slot in ("address", "description") and isinstance(current, str) and old in current:
             result.values[slot] = current.replace(old, new)
+            told = slots.get("description")
+            if slot == "address" and isinstance(told, str) and old in told and len(old) >= 2:
+                result.values["description"] = told.replace(old, new)  # the matter tells the same place
         else:
             value = _value_for(slot, new, text)
             if value is not None:

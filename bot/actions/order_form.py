@@ -21,7 +21,7 @@ from bot.actions.corrections import read_correction
 from bot.screening.order_type_words import named_order_type
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_confidence, latest_intent, latest_text, previous_slot_value
-from bot.screening.addresses import opening_address
+from bot.screening.addresses import names_a_place, opening_address
 from bot.screening.gate import EITHER_WAY, SUSPECTED
 from bot.screening.names import find_self_name, is_name_word, parse_name_answer
 from bot.screening.times import is_coarse, parse_time, specific_time
@@ -427,6 +427,17 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if len(text) > 200:
             dispatcher.utter_message(text="地址太长了，请只说具体位置，200字以内。")
             return {"address": None}
+        if _times_asked(tracker, "address") < 2 and not names_a_place(text):
+            # "别说是我举报的", "这些司机太瞎咧": more of the matter, not where it is; kept, and asked again
+            kept: Dict[str, Any] = {"address": None}
+            told = f.clean(tracker.get_slot("description"))
+            if (told and len(bare) >= 6 and bare not in _PUNCT_OR_SPACE.sub("", told)
+                    and len(told) + len(text) < f.MAX_DESCRIPTION_CHARS):
+                kept["description"] = f"{told}，{text}"
+            if f.anonymity_wish(text) and tracker.get_slot("order_type") in f.ANONYMITY_ALLOWED:
+                kept["anonymous"] = True
+            dispatcher.utter_message(response="utter_address_again_kept" if "description" in kept else "utter_address_again")
+            return kept
         return {"address": _with_town(tracker, text), **_details_in_passing(tracker, text)}
 
     # ------------------------------------------------------------ time

@@ -16,7 +16,7 @@ from bot.screening.names import signed_name
 from bot.screening.addresses import opening_address
 from bot.screening.districts import find_district
 from bot.screening.times import opening_time, specific_time
-from bot.screening.order_type_words import named_order_type
+from bot.screening.order_type_words import asks_for_information, named_order_type
 from bot.actions.tracker_utils import (events_before_latest_message, first_entity, latest_confidence, latest_intent,
                                       latest_text, reset_order_events)
 
@@ -60,6 +60,8 @@ class ActionStartOrder(Action):
             named, by_intent = named_order_type(text), f.INTENT_TO_ORDER_TYPE.get(intent)
             # "想咨询一下…" opens every kind of request: a stronger type from the intent stays
             tentative = by_intent if named == "咨询" and by_intent else (named or by_intent)
+            if named is None and tentative == "求助" and asks_for_information(text):
+                tentative = "咨询"  # "问一下…是真的不，啥时候动工": asks to be told, nothing to be done
             keep["order_type"] = tentative
             if (tentative and tentative != named and latest_confidence(tracker) < TYPE_FROM_INTENT_CONFIDENCE
                     and not in_email_mode(tracker)):  # a mail asks no type: the best reading stands
@@ -162,6 +164,11 @@ class ActionHandleInform(Action):
             # "你们12345能不能先让公司把补偿给我？" right after the 第七条 refusal: the same matter
             dispatcher.utter_message(response="utter_refusal_followup")
             return []
+        if asks_for_information(f.clean(latest_text(tracker))):
+            # "你们这个12345晚上有没有人": a question the knowledge base may answer; its 咨询 order on offer
+            from bot.actions.consult import ActionAnswerConsult  # consult imports this module lazily too
+
+            return await ActionAnswerConsult().run(dispatcher, tracker, domain)
         return await start_order_form(dispatcher, tracker, domain)
 
 

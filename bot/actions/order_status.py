@@ -113,7 +113,7 @@ class ActionPrepareWithdraw(Action):
             if candidates:
                 dispatcher.utter_message(text=f"{describe(candidates[0])}这个工单已经不能撤销了。")
             else:
-                dispatcher.utter_message(text="没有查到您可以撤销的工单（只能撤销本人在这个渠道提交、还在办理中的工单）。")
+                dispatcher.utter_message(response="utter_withdraw_none_found")
             return [SlotSet("pending_offer", None)]
         if len(open_orders) > 1:
             dispatcher.utter_message(

@@ -13,6 +13,8 @@ import re
 from typing import Optional
 
 from bot.screening.districts import district_mention, find_town
+from bot.screening.landmarks import landmark_spans
+from bot.screening.lexical import PLACE_TAGS, tokens
 
 _CLAUSE = re.compile(r"[，,。！？!?；;：:\n]+")
 # "我家在…", "地址：…", "住在…": the words before the place
@@ -29,6 +31,10 @@ _RESIDENT_TAIL = re.compile(r"的?(?:业主|住户|居民|村民|租户|商户|�
 # ("山阳县漫川关镇前店子村河上那座小桥…冲掉了": 漫川关镇前店子村)
 # (not 村医, 村民, 村委: people and offices; not "…镇的村": no name)
 _AFTER_TOWN = re.compile(r"(?!的)[\u4e00-\u9fff\d]{1,8}?(?:村(?![医民长委干部])|小区|花园|家园|新村|[一二三四五六七八九十\d]+组)")
+
+
+# a side or gate of the village or estate named (西门口, 东大门, 对面, 后面), not 村口 alone
+_SIDE = re.compile(r"[东西南北](?:门口|大门口|大门|门)|(?:大)?门口|对面|后面|背后|隔壁")
 
 
 def opening_address(text: str) -> Optional[str]:
@@ -74,4 +80,34 @@ def _leading_place(clause: str) -> Optional[str]:
     village = _AFTER_TOWN.match(place[end:])
     if village is None or _PREDICATE.search(village.group(0)) or "的" in village.group(0):
         return None
-    return place[:end + village.end()]
+    end += village.end()
+    side = _SIDE.match(place[end:])  # "龙山小区西门口的井盖…": which gate is part of where
+    return place[:end + (side.end() if side else 0)]
+
+
+# words that say where: an administrative or street word, a building, a facility or a side
+_WHERE_WORD = re.compile(
+    r"街道|街|路|巷|道(?!歉|理)|村|镇|乡|社区|小区|花园|家园|苑|号|组|楼|单元|院|广场|市场|学校|小学|中学|医院|公园|"
+    r"店|馆|站|厂|场|所|局|中心|超市|酒店|宾馆|银行|公司|工地|桥|河|沟|渠|湾|坡|岭|山|坝|园|城关|"
+    r"门口|大门|[东西南北]门|[路村街巷河沟桥]口|十字|"
+    r"对面|旁边|附近|后面|隔壁|跟前|边上|那边|这边|楼下|楼上|家里|屋里|家门")
+# LAC's tag for a place word (s: 西门口, 路边) besides PER/LOC/ORG
+_PLACE_POS = frozenset({"s"})
+
+
+def names_a_place(text: str) -> bool:
+    """Whether an answer to "where is it" names any place at all: a county or town of the
+    gazetteer, a street, building, facility or side word, a landmark, or a place LAC finds
+    (LOC, ORG, s). "别说是我举报的" and "这些司机太瞎咧" name none; "老刘家面馆", "汽车站",
+    "滨河花园旁边" and "二中对面" do.
+
+    >>> names_a_place("这些司机太瞎咧，专门欺负老年人")
+    False
+    >>> names_a_place("老刘家面馆")
+    True
+    """
+    if not text or not isinstance(text, str):
+        return False
+    if _WHERE_WORD.search(text) or district_mention(text) is not None or find_town(text) or landmark_spans(text):
+        return True
+    return any(t.tag in PLACE_TAGS or t.tag in _PLACE_POS for t in tokens(text))

@@ -434,6 +434,8 @@ _RELATIVE_AFTER = re.compile(r"^" + _STAY + r"的" + _RELATIVE)
 
 
 # "你们山阳这边能给额要回来不": the citizen addresses the hotline of that place; the matter may be elsewhere
+# the hotline named by its city ("我能在咱商洛12345反映不"): whom the citizen writes to, not where
+_HOTLINE_AFTER = re.compile(r"^(?:市)?(?:的)?(?:12345|一二三四五|热线|政务服务|便民热线|市民热线)")
 _ADDRESSEE_BEFORE = re.compile(r"(?:你们|您们|你|您)$")
 _ADDRESSEE_AFTER = re.compile(r"^(?:这边|这里|这块|那边)?(?:能|可以|管|给|帮|能不能|可不可以|有没有人)")
 # where the citizen works or lives, not where the matter is: "我在商洛上班，我妈住在宝鸡市渭滨区…暖气不热"
@@ -480,6 +482,7 @@ def other_region_mention(text: str) -> Optional[PlaceMention]:
             or (_SELF_AT_BEFORE.search(cleaned[max(0, start - 6):start]) and _STAY_AFTER.search(cleaned[end:end + 3]))
             or (_BACK_BEFORE.search(cleaned[max(0, start - 6):start]) and _BACK_AFTER.search(cleaned[end:end + 2]))
             or (_SELF_WAITING_BEFORE.search(cleaned[max(0, start - 10):start]) and _WAITING_AFTER.search(cleaned[end:end + 4]))
+            or _HOTLINE_AFTER.search(cleaned[end:end + 8])
         ):
             return None  # a served or local place that is not only where someone comes from
     for chain in chains:

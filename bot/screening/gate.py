@@ -187,7 +187,7 @@ def decide(
         if (name.startswith(OOS_PREFIX) and name != OOS_PREFIX + "abuse" and confidence >= _RANKED_REFUSAL_MIN
                 and evidence.cue(text, name)):
             return Decision(name, f"ranked {name} and its cue in the words")
-    if (intent in _REQUEST_INTENTS and intent != "consult" and _PRIVACY_ASKED.match(text)
+    if (intent in _REQUEST_INTENTS + (INFORM,) and intent != "consult" and _PRIVACY_ASKED.match(text)
             and evidence.cue(text, "privacy")):
         # "你帮额查一哈 额前头那个女婿现在住哪搭 电话号码多少 他欠…": what is asked for is someone's data
         return Decision(OOS_PREFIX + "privacy", "opens by asking for another person's data")

@@ -183,8 +183,17 @@ _SELF_ROLES = frozenset({"村民", "居民", "市民", "业主", "群众", "家�
 _OTHER_PERSON = frozenset({"她", "他", "它", "对方", "人家", "那人", "这人", "那个人", "师傅", "大姐", "大哥", "老板", "司机", "医生", "老师"})
 
 
+# LAC's tags of a noun that names who "姓…" is about (包工头姓马, 我们领导姓王, 房东姓刘)
+_NOUN_TAGS = frozenset({"n", "nr", "nz", "PER", "ORG"})
+
+
 def _other_person_before(toks: Sequence[Token], i: int) -> bool:
-    """Whether someone other than the writer is the subject right before token ``i`` (她姓李)."""
+    """Whether someone other than the writer is the subject right before token ``i`` (她姓李,
+    包工头姓马: a noun that is neither a self word nor a role the writer calls themself)."""
+    if i > 0:
+        prev = toks[i - 1]
+        if prev.tag in _NOUN_TAGS and prev.word not in _SELF and prev.word not in _SELF_ROLES:
+            return True
     j = i - 1
     while j >= 0 and toks[j].tag != "w" and i - j <= 3:
         if toks[j].word in _OTHER_PERSON:

@@ -90,3 +90,9 @@ def test_the_last_digits_of_the_phone_corrected():
     assert c is not None and c.values["contact_phone"] == "13891403309"
     assert read_correction("尾号3390没错", {"contact_phone": "13891403390"}, None) is None or \
         "contact_phone" not in read_correction("尾号3390没错", {"contact_phone": "13891403390"}, None).values
+
+
+def test_a_place_corrected_in_the_address_is_corrected_in_the_matter_told_too():
+    slots = {"address": "商州区大赵峪街道龙山小区西门口", "description": "龙山小区西门口的井盖不知道让谁偷了"}
+    c = read_correction("等下我说错了，是东门口，不是西门口，卖菜那个门", slots, "order_confirmed")
+    assert c.values == {"address": "商州区大赵峪街道龙山小区东门口", "description": "龙山小区东门口的井盖不知道让谁偷了"}

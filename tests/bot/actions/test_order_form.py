@@ -202,6 +202,22 @@ async def test_an_order_type_typed_at_the_address_question_is_no_address(domain,
     assert events["requested_slot"] == "address"
 
 
+async def test_more_of_the_matter_at_the_address_question_is_kept_and_the_place_asked_again(domain, dispatcher):
+    told = "把人能气死！丹凤县城的出租车司机不打表，硬要额二十块"
+    slots = {"order_type": "投诉", "district": "丹凤县", "requested_slot": "address", "description": told}
+    events = await run_form(domain, dispatcher, text="这些司机太瞎咧，专门欺负老年人", slots=slots,
+                            new_slots={"address": "这些司机太瞎咧，专门欺负老年人"})
+    assert events["address"] is None and events["requested_slot"] == "address"
+    assert events["description"] == told + "，这些司机太瞎咧，专门欺负老年人"
+    # an anonymity wish there is taken as one
+    slots = {"order_type": "举报", "district": "商州区", "requested_slot": "address", "description": "后厨脏得要命，老鼠从案板上跑过去"}
+    events = await run_form(domain, dispatcher, text="别说是我举报的", slots=slots, new_slots={"address": "别说是我举报的"})
+    assert events["address"] is None and events["anonymous"] is True
+    # a place without any address word stays an address
+    events = await run_form(domain, dispatcher, text="老刘家面馆", slots=slots, new_slots={"address": "老刘家面馆"})
+    assert events["address"].endswith("老刘家面馆")
+
+
 async def test_confirm_in_words_wins_over_a_misread_deny(domain, dispatcher):
     slots = {**_complete_slots(), "requested_slot": "order_confirmed"}
     events = await run_form(domain, dispatcher, text="queren，确认", intent="deny", slots=slots,

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.screening.addresses import opening_address
+from bot.screening.addresses import names_a_place, opening_address
 
 
 @pytest.mark.parametrize("text, place", [
@@ -41,3 +41,23 @@ def test_no_village_is_made_of_the_matter():
 
 def test_a_village_doctor_is_no_village():
     assert opening_address("你好我是洛南县石门镇的村医，我们那边路灯全坏了") is None
+
+
+def test_the_gate_of_an_estate_is_part_of_the_place():
+    text = "商州区大赵峪街道龙山小区西门口的井盖不知道让谁偷了，就剩个黑窟窿"
+    assert opening_address(text) == "商州区大赵峪街道龙山小区西门口"
+
+
+@pytest.mark.parametrize("answer, named", [
+    ("别说是我举报的", False),
+    ("这些司机太瞎咧，专门欺负老年人", False),
+    ("部门不管", False),
+    ("老刘家面馆", True),
+    ("汽车站", True),
+    ("二中对面", True),
+    ("滨河花园旁边那块空地", True),
+    ("城关", True),
+    ("金凤凰KTV", True),
+])
+def test_an_answer_to_where_names_a_place_or_not(answer, named):
+    assert names_a_place(answer) is named

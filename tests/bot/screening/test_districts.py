@@ -288,3 +288,9 @@ def test_where_the_citizen_works_or_has_come_back_to_is_not_the_matters_place():
     text = "我去年在河南省郑州一个工地上干活，包工头欠了我们八个人的工资跑了，我现在回洛南了，能不能帮我们要回来"
     assert find_other_region(text) == "河南省郑州"
     assert find_other_region("我回商州以后发现家里水管坏了") is None
+
+
+def test_the_hotline_named_by_its_city_is_not_where_the_matter_is():
+    text = "我是商南的，在湖北郧西县一个工地上打工，老板欠了我四个月工资不给，我能在咱商洛12345反映不"
+    assert find_other_region(text) == "湖北郧西县"
+    assert find_other_region("商洛12345你好，我们商州区停水了") is None

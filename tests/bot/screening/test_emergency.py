@@ -795,3 +795,16 @@ def test_grave_signs_and_worsening_hold_against_the_frame_of_the_message():
     # the same words in the past, in a question or as hearsay stay what they are
     assert not detect_emergency("去年我妈在家叫不醒，送医院抢救过来了，想问问医保咋报").is_emergency
     assert not detect_emergency("想咨询一下，昏迷病人住院医保报销比例是多少").is_emergency
+
+
+def test_a_fire_put_out_yesterday_is_a_matter_not_an_emergency():
+    text = ("额们楼道里夜儿个黑咧有个电动车充电着火咧，消防来把火扑灭咧，人都没事，现在楼道里烧得黑乎乎的，"
+            "墙皮都掉咧，物业说不归他管，这到底归谁管嘛")
+    assert not detect_emergency(text).is_emergency
+    # put out and burning again is a fire now
+    assert detect_emergency("厨房着火了，火灭了一半又烧起来了").kinds == (F,)
+
+
+def test_a_crash_victim_who_does_not_respond_needs_the_ambulance_first():
+    text = "城南环路一个骑电动车的被小车撞了，躺在地上头上一直流血，叫也叫不应"
+    assert detect_emergency(text).kinds[:2] == (M, T)

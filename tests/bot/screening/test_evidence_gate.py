@@ -293,3 +293,9 @@ def test_asking_to_look_up_a_relative_is_privacy_whatever_the_matter():
     assert decide(text, "complaint", rank("complaint"), False).intent == "oos_privacy"
     # a complaint that asks nothing of the kind stays one
     assert decide("物业的人态度太差，我要投诉", "complaint", rank("complaint"), False).intent == "complaint"
+
+
+def test_asking_to_find_a_named_person_is_refused_as_privacy_whatever_the_classifier_read():
+    text = "帮我查一下丹凤县一个叫王小红的现在住哪，手机号多少，她借了我五万块钱人跑了"
+    assert decide(text, "inform", [("inform", 0.6)], False).intent == "oos_privacy"
+    assert evidence.cue("我叫王小红，住在北新街，手机号13991234567", "privacy") is None

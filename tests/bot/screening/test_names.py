@@ -135,3 +135,10 @@ def test_a_role_before_the_own_name():
     assert find_self_name("恳请尽快处理。反映人：赵德胜 手机：13991402222") == "赵德胜"
     assert find_self_name("我是村民，张三家的狗天天咬人") is None
     assert find_self_name("我是业主") is None
+
+
+def test_a_surname_told_of_someone_named_before_it_is_not_the_writers():
+    text = "我在柞水县乾佑街道那个安置小区工地上干活，包工头姓马，欠我们三个月工资了"
+    assert find_self_name(text) is None
+    assert find_self_name("额姓王，叫王有福") == "王有福"
+    assert find_self_name("免贵姓李") == "李先生/女士"

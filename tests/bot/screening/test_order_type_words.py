@@ -1,0 +1,28 @@
+import pytest
+
+from bot.screening.order_type_words import asks_for_information, named_order_type
+
+
+@pytest.mark.parametrize("text", [
+    "问一下 镇安县永乐街道我们小区旁边那块空地围起来了 听说要盖小学 是真的不 啥时候动工",
+    "你们这个12345晚上有没有人，半夜两三点打能不能打通",
+    "我要是在你们这反映个问题，一般几天能给答复啊？不会石沉大海吧",
+    "请问一下居住证要什么材料",
+])
+def test_a_question_to_be_told_something_is_a_consultation(text):
+    assert asks_for_information(text)
+
+
+@pytest.mark.parametrize("text", [
+    "楼下烧烤天天吵到半夜，啥时候能管管",
+    "我们小区停水两天了",
+    "我家水管爆了，能不能派人来修一下",
+    "村里的路灯坏了三个月了，到底啥时候修",
+    "我要投诉，物业费多少钱一平米都不公示",
+])
+def test_a_request_for_something_to_be_done_is_no_consultation(text):
+    assert not asks_for_information(text)
+
+
+def test_the_named_type_still_wins():
+    assert named_order_type("我要投诉物业") == "投诉"
