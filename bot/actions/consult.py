@@ -60,10 +60,12 @@ class ActionAnswerConsult(Action):
 
         if result is not None and result.zone == "answer":
             best = result.hits[0]
-            dispatcher.utter_message(text=f"{best.answer}\n（答复单位：{best.department}）" if best.department
-                                     else best.answer)
+            if best.department:
+                dispatcher.utter_message(response="utter_kb_answer", answer=best.answer, department=best.department)
+            else:
+                dispatcher.utter_message(text=best.answer)
             dispatcher.utter_message(
-                text=f"这个答复解决您的问题了吗？没解决的话可以为您登记咨询工单（{days}个工作日内答复），需要登记吗？",
+                response="utter_consult_answer_helped", days=days,
                 buttons=OFFER_BUTTONS,
             )
             await GatewayClient().record_direct_answer(
@@ -74,21 +76,18 @@ class ActionAnswerConsult(Action):
         if result is not None and result.zone == "suggest":
             candidates = result.hits[:MAX_SUGGESTIONS]
             dispatcher.utter_message(
-                text="您是不是想问：",
+                response="utter_consult_did_you_mean",
                 buttons=[{"title": h.question, "payload": h.question} for h in candidates],
             )
             dispatcher.utter_message(
-                text=f"如果都不是，可以为您登记咨询工单（{days}个工作日内答复），需要登记吗？",
+                response="utter_consult_none_of_these", days=days,
                 buttons=[OFFER_BUTTONS[0], {"title": "不用了", "payload": "/deny"}],
             )
             return [SlotSet("pending_offer", "consult_order"),
                     SlotSet("consult_question", _with_entries_shown(question, candidates))]
 
         dispatcher.utter_message(
-            text=(
-                "这个问题我暂时没法给您准确的答复。可以为您登记一个咨询工单，"
-                f"由承办单位在{days}个工作日内答复您，需要登记吗？"
-            ),
+            response="utter_consult_no_answer", days=days,
             buttons=[{"title": "需要登记", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}],
         )
         return [SlotSet("pending_offer", "consult_order"), SlotSet("consult_question", question)]

@@ -103,13 +103,13 @@ class ActionRateOrder(Action):
         asked = asked if isinstance(asked, str) and _ORDER_NO.fullmatch(asked) else None
         order_no, open_ = pending(tracker, asked, dt.datetime.now(dt.timezone.utc))
         if order_no is None:
-            dispatcher.utter_message(text="收到您的反馈。目前没有需要您评价的办理结果；如有新的问题，请直接告诉我。")
+            dispatcher.utter_message(response="utter_rating_nothing_to_rate")
             return []
         if not open_:
-            dispatcher.utter_message(text=f"工单{order_no}的评价时间已过，本次回复不计入评价。如问题仍未解决，可以直接告诉我，我帮您重新登记。")
+            dispatcher.utter_message(response="utter_rating_too_late", order_no=order_no)
             return [SlotSet("rating_order", None), SlotSet("rating_until", None)]
         if rating is None:
-            dispatcher.utter_message(text=f"请问您对工单{order_no}的办理结果是满意、基本满意，还是不满意？",
+            dispatcher.utter_message(response="utter_rating_ask", order_no=order_no,
                                      buttons=[{"title": r, "payload": f'/rate_order{{"satisfaction": "{r}", "order_no": "{order_no}"}}'}
                                               for r in RATINGS])
             return []
@@ -120,9 +120,9 @@ class ActionRateOrder(Action):
             await post_event(order_no, tracker.sender_id, body)
         except GatewayRejected as error:
             if error.status_code == 409:
-                dispatcher.utter_message(text=f"工单{order_no}已经评价过了，感谢您的反馈。")
+                dispatcher.utter_message(response="utter_rating_already", order_no=order_no)
                 return [SlotSet("rating_order", None), SlotSet("rating_until", None)]
-            dispatcher.utter_message(text="没有找到需要您评价的这张工单，请核对工单编号。")
+            dispatcher.utter_message(response="utter_rating_order_not_found")
             return [SlotSet("rating_order", None), SlotSet("rating_until", None)]
         except GatewayError:
             dispatcher.utter_message(text=BUSY)
@@ -130,7 +130,7 @@ class ActionRateOrder(Action):
         if rating == "不满意":
             return [SlotSet("rating_order", order_no), SlotSet("rating_reason", None),
                     FollowupAction("feedback_reason_form")]
-        dispatcher.utter_message(text=f"感谢您的评价（{rating}），工单{order_no}的评价已记录。如还有其他问题，请随时告诉我。")
+        dispatcher.utter_message(response="utter_rating_thanks", rating=rating, order_no=order_no)
         return [SlotSet("rating_order", None), SlotSet("rating_until", None)]
 
 
@@ -142,7 +142,7 @@ class ValidateFeedbackReasonForm(FormValidationAction):
                                domain: Dict[Text, Any]) -> Dict[Text, Any]:
         text = re.sub(r"\s+", " ", str(value or "")).strip()
         if len(text) < 2:
-            dispatcher.utter_message(text="请再具体说一说还有什么问题没有解决。")
+            dispatcher.utter_message(response="utter_rating_what_unsolved")
             return {"rating_reason": None}
         return {"rating_reason": text[:500]}
 
@@ -164,16 +164,16 @@ class ActionSubmitRatingReason(Action):
             order = await post_event(order_no, tracker.sender_id, body)
         except GatewayRejected as error:
             if error.status_code == 409:
-                dispatcher.utter_message(text=f"您的意见已记录，工单{order_no}已在处理中，请耐心等待回复。")
+                dispatcher.utter_message(response="utter_rating_comment_in_progress", order_no=order_no)
             else:
-                dispatcher.utter_message(text="您的意见已记录。如问题仍未解决，也可以拨打12345热线电话反映。")
+                dispatcher.utter_message(response="utter_rating_comment_noted")
             return done
         except GatewayError:
-            dispatcher.utter_message(text="您的意见暂时没有提交成功，请稍后再说一次，或拨打12345热线电话。")
+            dispatcher.utter_message(response="utter_rating_comment_failed")
             return done[:2]
         if order.get("status") == "dispatched":
             unit = order.get("lead_unit") or "原承办单位"
-            dispatcher.utter_message(text=f"已为您申请重办：工单{order_no}已重新交由{unit}办理，办理结果会再通知您。")
+            dispatcher.utter_message(response="utter_rating_reopened", order_no=order_no, unit=unit)
         else:
-            dispatcher.utter_message(text=f"您的意见已记录，工单{order_no}已转交热线值班长处理，会尽快给您答复。")
+            dispatcher.utter_message(response="utter_rating_to_supervisor", order_no=order_no)
         return done

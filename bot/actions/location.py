@@ -57,7 +57,7 @@ class ActionAskLocation(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         location = shared_location(tracker)
         if location is None:
-            dispatcher.utter_message(text="没能读取到您发送的位置，请直接用文字告诉我具体地址。")
+            dispatcher.utter_message(response="utter_location_unreadable")
             return [SlotSet("pending_location", None)]
         place = place_of(location)
         if place["other_region"] and not place["district"]:
@@ -65,10 +65,10 @@ class ActionAskLocation(Action):
             return [SlotSet("pending_location", None)]
         if tracker.active_loop.get("name") != "order_form":
             dispatcher.utter_message(
-                text=f"收到您发送的位置：{place['address']}。请用文字说说您要咨询或反映的事情，我来为您登记。")
+                response="utter_location_received", place_address=place['address'])
             return [SlotSet("pending_location", None)]
         district = f"（{place['district']}）" if place["district"] else "（未能识别所在县区）"
-        dispatcher.utter_message(text=f"您发送的位置是{place['address']}{district}，是否作为问题发生地点？",
+        dispatcher.utter_message(response="utter_location_confirm", place_address=place['address'], district=district,
                                  buttons=BUTTONS)
         return [SlotSet("pending_location", {"district": place["district"], "address": place["address"]})]
 
@@ -81,14 +81,14 @@ class ActionApplyLocation(Action):
         pending = tracker.get_slot("pending_location")
         events: List[Dict[Text, Any]] = [SlotSet("pending_location", None)]
         if not isinstance(pending, dict) or tracker.active_loop.get("name") != "order_form":
-            dispatcher.utter_message(text="好的。有什么需要反映或咨询的，请直接告诉我。")
+            dispatcher.utter_message(response="utter_location_nothing_pending")
             return events
         if latest_intent(tracker) != "location_confirm":
-            dispatcher.utter_message(text="好的，不使用这个位置。")
+            dispatcher.utter_message(response="utter_location_rejected")
             return events
         if pending.get("district"):
             events.append(SlotSet("district", pending["district"]))
         if pending.get("address"):
             events.append(SlotSet("address", pending["address"]))
-        dispatcher.utter_message(text=f"好的，已把“{pending.get('address')}”记为问题发生地点。")
+        dispatcher.utter_message(response="utter_location_taken", place_address=pending.get('address'))
         return events

@@ -134,7 +134,7 @@ def _taken_elsewhere(dispatcher: CollectingDispatcher, found: Dict[str, Any], sl
     if "anonymous" in found:
         parts.append(_ANONYMITY_NOTED[found["anonymous"]])
     noted = "、".join(parts)
-    dispatcher.utter_message(text=f"好的，先记下{noted}。")
+    dispatcher.utter_message(response="utter_noted_for_later", noted=noted)
     return {slot: None, **found}
 
 
@@ -204,7 +204,7 @@ def _type_typed_instead(dispatcher: CollectingDispatcher, tracker: Tracker, text
         return None
     result: Dict[Text, Any] = {slot: None}
     if named != tracker.get_slot("order_type"):
-        dispatcher.utter_message(text=f"好的，按{named}登记。")
+        dispatcher.utter_message(response="utter_type_taken", order_type=named)
         result["order_type"] = named
         result["own_rights"] = named == "投诉" and f.looks_like_own_rights(tracker.get_slot("description") or "")
     return result
@@ -301,7 +301,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
     def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = f.clean(value)
         if len(text) > f.MAX_DESCRIPTION_CHARS:
-            dispatcher.utter_message(text=f"内容有点长（{len(text)}字），请精简到{f.MAX_DESCRIPTION_CHARS}字以内再发给我，关键说清楚什么事、在哪里、希望怎么解决。")
+            dispatcher.utter_message(response="utter_description_too_long", length=len(text), limit=f.MAX_DESCRIPTION_CHARS)
             return {"description": None}
         opening = f.clean(tracker.get_slot("opening_matter"))
         nothing_more = bool(_NOTHING_MORE.search(text)) and len(text) <= 12
@@ -311,7 +311,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             # "不知道", "就这些": what the first message told is the matter (no dead end)
             return {"description": opening[: f.MAX_DESCRIPTION_CHARS]}
         if too_little or nothing_more:
-            dispatcher.utter_message(text="能再说具体一点吗？比如是什么问题、涉及哪个单位或地方、持续多久了。")
+            dispatcher.utter_message(response="utter_description_more_please")
             return {"description": None}
         told = f.told_with_opening(tracker.get_slot("opening_matter"), text)[: f.MAX_DESCRIPTION_CHARS]
         result: Dict[Text, Any] = {"description": told, **_details_in_passing(tracker, text, phone=True, address=True)}
@@ -390,13 +390,13 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         other = find_other_region(text)
         if other:
             dispatcher.utter_message(text=cross_region_reply(other))
-            dispatcher.utter_message(text="如果事情其实发生在商洛，请告诉我是哪个县区；不需要在这里登记的话，回复“取消”就好。")
+            dispatcher.utter_message(response="utter_district_if_in_shangluo")
             return {"district": None}
         if _times_asked(tracker, "district") >= 2:
             # no dead end: the hotline's staff find the district from the address (manual dispatch)
-            dispatcher.utter_message(text="没关系，县区先空着，工作人员会根据您说的地址确定承办单位。")
+            dispatcher.utter_message(response="utter_district_left_open")
             return {"district": f.CITYWIDE if order_type in f.CITYWIDE_ALLOWED else f.DISTRICT_UNKNOWN}
-        dispatcher.utter_message(text=f"没能确定是哪个县区。本热线受理商洛市{SERVED}的诉求，请告诉我是其中哪一个；说个镇、街道或村名也行。")
+        dispatcher.utter_message(response="utter_district_unclear", served=SERVED)
         return {"district": None}
 
     # ------------------------------------------------------------ address
@@ -413,19 +413,19 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if f.says_no_place(text) and not _PLACE_WORD.search(text):
             if tracker.get_slot("order_type") in f.CITYWIDE_ALLOWED or _times_asked(tracker, "address") >= 2:
                 return {"address": f.NO_PLACE}
-            dispatcher.utter_message(text="大概在什么位置也可以，比如哪个镇或街道、哪个村或小区、附近有什么单位或商店。")
+            dispatcher.utter_message(response="utter_address_roughly")
             return {"address": None}
         if len(text) < 2:
-            dispatcher.utter_message(text="地址太简单了，请说到镇或街道、村或小区，能到门牌号更好。")
+            dispatcher.utter_message(response="utter_address_too_short")
             return {"address": None}
         bare = _PUNCT_OR_SPACE.sub("", text)
         if len(bare) <= 6 and not _PLACE_WORD.search(bare) and _times_asked(tracker, "address") < 2 and (
                 "回复" in bare or f.parse_anonymous(bare) is not None or f.parse_yes_no(bare) is not None):
             # "要回复", "匿名", "好的" at the address question answer something else, not where
-            dispatcher.utter_message(text="这里先说一下事情发生的地点，比如哪个镇或街道、村或小区、路段。")
+            dispatcher.utter_message(response="utter_address_where_first")
             return {"address": None}
         if len(text) > 200:
-            dispatcher.utter_message(text="地址太长了，请只说具体位置，200字以内。")
+            dispatcher.utter_message(response="utter_address_too_long")
             return {"address": None}
         if _times_asked(tracker, "address") < 2 and not names_a_place(text):
             # "别说是我举报的", "这些司机太瞎咧": more of the matter, not where it is; kept, and asked again
@@ -460,14 +460,14 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if mention is None and [s for s in _filled_this_turn(tracker, "occurred_at") if s != REQUESTED_SLOT]:
             return {"occurred_at": None}  # "我叫闫红霞": the name is taken, the time question follows again
         if mention is None and first_answer:
-            dispatcher.utter_message(text="没听出是什么时候。请说一下大概时间，比如“昨天晚上”“上周三”“从上个月开始一直这样”；记不清可以回复“不清楚”。")
+            dispatcher.utter_message(response="utter_time_not_understood")
             return {"occurred_at": None}
         if mention is None and not first_answer and (f.parse_yes_no(text) is not None or len(_PUNCT_OR_SPACE.sub("", text)) <= 2):
             # "要", "嗯" a second time: no time to store; the rough one told before, or 不详
             rough = specific_time(f.clean(tracker.get_slot("description")))
             return {"occurred_at": rough.words if rough is not None else f.UNKNOWN_TIME}
         if mention is not None and mention.in_future and first_answer:
-            dispatcher.utter_message(text=f"“{mention.words}”还没到呢。这件事是已经发生的吗？请说一下是什么时候发生的，记不清可以说“不清楚”。")
+            dispatcher.utter_message(response="utter_time_in_future", words=mention.words)
             return {"occurred_at": None}
         return {"occurred_at": answer}
 
@@ -485,7 +485,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if anonymous is None and _times_asked(tracker, "anonymous") >= 2:
             anonymous = False  # no dead end: real name, and the citizen may still decline to give a name
         if anonymous is None:
-            dispatcher.utter_message(text="请回复“匿名”或“实名”。")
+            dispatcher.utter_message(response="utter_anonymous_choose")
             return {"anonymous": None}
         result: Dict[Text, Any] = {"anonymous": anonymous}
         if anonymous:
@@ -514,7 +514,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"contact_name": None, "contact_phone": phone}
         if _times_asked(tracker, "contact_name") >= 2:
             # no dead end: the order goes on without a name; the phone reaches the citizen
-            dispatcher.utter_message(text="好的，姓名可以不留，留个电话方便承办单位联系您就行。")
+            dispatcher.utter_message(response="utter_name_optional")
             return {"contact_name": f.NAME_NOT_GIVEN}
         if f.refuses_name(text):
             order_type = tracker.get_slot("order_type")
@@ -524,14 +524,14 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
                 dispatcher.utter_message(response="utter_name_not_needed")
                 return {"contact_name": None, "anonymous": True}
             if order_type in f.ANONYMITY_ALLOWED and not _own_rights(tracker):
-                dispatcher.utter_message(text="理解。不想留名字的话可以匿名反映，回复“匿名”即可；也可以只留姓氏，比如“王先生”。")
+                dispatcher.utter_message(response="utter_name_or_anonymous")
             else:
-                dispatcher.utter_message(text="这类诉求需要承办单位联系您核实办理（热线办法第七条第九项），只留姓氏也可以，比如“王先生”。")
+                dispatcher.utter_message(response="utter_name_needed_own_rights")
             return {"contact_name": None}
         if f.parse_anonymous(text) is False:
-            dispatcher.utter_message(text="好的，实名反映。")  # "实名", "不匿名": the name question follows
+            dispatcher.utter_message(response="utter_real_name_noted")  # "实名", "不匿名": the name question follows
             return {"contact_name": None, "anonymous": False}
-        dispatcher.utter_message(text="请告诉我怎么称呼您，比如“王建军”或“王先生”。")
+        dispatcher.utter_message(response="utter_name_example")
         return {"contact_name": None}
 
     def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -545,11 +545,11 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
                 return {"contact_phone": previous_slot_value(tracker, "contact_phone")}
             if _times_asked(tracker, "contact_phone") >= 2:
                 return self._no_phone(dispatcher, tracker)
-            dispatcher.utter_message(text="这个号码好像不对。请留11位手机号，或者带区号的固定电话，比如0914-2312345。")
+            dispatcher.utter_message(response="utter_phone_invalid")
             return {"contact_phone": None}
         previous = tracker.get_slot("requested_slot")
         if previous != "contact_phone" and f.is_correction(latest_text(tracker)):
-            dispatcher.utter_message(text=f"好的，电话已改为{phone}。")
+            dispatcher.utter_message(response="utter_phone_changed", phone=phone)
         return {"contact_phone": phone}
 
     def _no_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
@@ -558,16 +558,14 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         (第七条(九)), so a person is offered instead."""
         if tracker.get_slot("anonymous") is True:
             if tracker.get_slot("reply_required") is False:
-                dispatcher.utter_message(text="好的，不留电话。")
+                dispatcher.utter_message(response="utter_phone_not_given")
             else:
-                dispatcher.utter_message(text="好的，不留电话也可以，就不回复您办理结果了。")
+                dispatcher.utter_message(response="utter_phone_not_given_no_reply")
             return {"contact_phone": f.PHONE_NOT_GIVEN, "reply_required": False}
         if _own_rights(tracker):
-            dispatcher.utter_message(text="这类诉求须实名并留电话，承办单位才能联系您核实办理（热线办法第七条第九项）。"
-                                          "一时想不起号码的话，可以回复“人工”找工作人员，或者想起来再告诉我。")
+            dispatcher.utter_message(response="utter_phone_needed_own_rights")
             return {"contact_phone": None}
-        dispatcher.utter_message(text="没有电话也可以登记，只是承办单位没法联系您，也没法回复办理结果；"
-                                      "这次就按不留联系方式登记，您以后想补充随时告诉我。")
+        dispatcher.utter_message(response="utter_phone_none_anonymous")
         # no number and no reply: the optional number is not asked again (it was just declined)
         return {"contact_phone": f.PHONE_NOT_GIVEN, "anonymous": True, "contact_name": None, "reply_required": False}
 
@@ -581,7 +579,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if answer is None and _times_asked(tracker, "reply_required") >= 2:
             answer = True  # no dead end: the unit replies, as it does by default (第十九条)
         if answer is None:
-            dispatcher.utter_message(text="请回复“需要回复”或“不用回复”。")
+            dispatcher.utter_message(response="utter_reply_choose")
         return {"reply_required": answer}
 
     # ------------------------------------------------------------ confirmation
@@ -596,16 +594,16 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         wish = f.parse_reply_wish(text) if named == ["reply_required"] else None
         if wish is not None:
             # "结果就不用专门回复我了": the field and its new value in one sentence
-            dispatcher.utter_message(text="好的，已改为" + ("需要回复。" if wish else "不需要回复。"))
+            dispatcher.utter_message(response="utter_reply_changed_yes" if wish else "utter_reply_changed_no")
             return {"order_confirmed": None, "reply_required": wish}
         if named:
-            dispatcher.utter_message(text="好的，我们重新填一下这一项。")
+            dispatcher.utter_message(response="utter_field_again")
             return {"order_confirmed": None, **{slot: None for slot in named}}
         if f.parse_yes_no(text) is True and (latest_intent(tracker) != "deny" or _EXPLICIT_CONFIRM.search(text)):
             return {"order_confirmed": True}  # "queren，确认": the word wins over a classifier's deny
         if _SUBMIT_NOW.search(text) and not _NOT_NOW.search(text):
             return {"order_confirmed": True}  # "快提交", "赶紧交上去": no yes-word, but the wish is plain
-        dispatcher.utter_message(text="请告诉我哪一项需要修改（内容、区县、地址、时间、姓名、电话），或直接说新的内容，比如“电话改成13912345678”。")
+        dispatcher.utter_message(response="utter_which_field")
         return {"order_confirmed": None}
 
 

@@ -96,7 +96,7 @@ class ActionPrepareWithdraw(Action):
             return await ActionWithdrawOrder().run(dispatcher, tracker, domain)
         if not order_no and tracker.get_slot("pending_offer") == "consult_order" and f.says_solved(latest_text(tracker)):
             # "解决了" right after a knowledge-base answer is no withdrawal: the answer helped
-            dispatcher.utter_message(text="太好了，能帮上忙就好。还有其他问题可以随时问我。")
+            dispatcher.utter_message(response="utter_glad_it_helped")
             return [SlotSet("pending_offer", None), SlotSet("consult_question", None)]
         client = GatewayClient()
         try:
@@ -111,13 +111,13 @@ class ActionPrepareWithdraw(Action):
         open_orders = [o for o in candidates if o.get("status") in OPEN_STATUSES]
         if not open_orders:
             if candidates:
-                dispatcher.utter_message(text=f"{describe(candidates[0])}这个工单已经不能撤销了。")
+                dispatcher.utter_message(response="utter_withdraw_not_possible", order_described=describe(candidates[0]))
             else:
                 dispatcher.utter_message(response="utter_withdraw_none_found")
             return [SlotSet("pending_offer", None)]
         if len(open_orders) > 1:
             dispatcher.utter_message(
-                text="您有几个在办的工单，要撤销哪一个？",
+                response="utter_withdraw_which",
                 buttons=[
                     {"title": f"{o['order_no']} {_excerpt(o.get('description'), 12)}", "payload": f'/withdraw_order{{"order_no":"{o["order_no"]}"}}'}
                     for o in open_orders
@@ -126,7 +126,7 @@ class ActionPrepareWithdraw(Action):
             return [SlotSet("pending_offer", None)]
         order = open_orders[0]
         dispatcher.utter_message(
-            text=f"确定要撤销{describe(order)[:-1]}吗？撤销后承办单位将不再办理。",
+            response="utter_withdraw_confirm", order_described=describe(order)[:-1],
             buttons=[{"title": "确定撤销", "payload": "/affirm"}, {"title": "不撤了", "payload": "/deny"}],
         )
         return [SlotSet("withdraw_order_no", order["order_no"]), SlotSet("pending_offer", "withdraw")]
@@ -140,19 +140,19 @@ class ActionWithdrawOrder(Action):
         order_no = tracker.get_slot("withdraw_order_no")
         done = [SlotSet("pending_offer", None), SlotSet("withdraw_order_no", None)]
         if not order_no:
-            dispatcher.utter_message(text="请先告诉我要撤销哪个工单。")
+            dispatcher.utter_message(response="utter_withdraw_which_first")
             return done
         channel = f.channel_of(tracker.get_latest_input_channel())
         try:
             order = await GatewayClient().withdraw_order(order_no, tracker.sender_id, f"服务对象通过{channel}渠道主动撤单")
         except GatewayRejected as error:
             if error.status_code == 409:
-                dispatcher.utter_message(text=f"工单{order_no}已经撤销或办结，不需要再撤了。")
+                dispatcher.utter_message(response="utter_withdraw_already", order_no=order_no)
             else:
-                dispatcher.utter_message(text=f"工单{order_no}没能撤销：{error.message}")
+                dispatcher.utter_message(response="utter_withdraw_failed", order_no=order_no, reason=error.message)
             return done
         except GatewayError:
             dispatcher.utter_message(text=BUSY)
             return done
-        dispatcher.utter_message(text=f"工单{order['order_no']}已撤销，我们会通知承办单位。感谢您告诉我们！")
+        dispatcher.utter_message(response="utter_withdraw_done", order_no=order['order_no'])
         return done

@@ -75,7 +75,7 @@ class ActionSubmitOrder(Action):
         # the summary the citizen confirmed reads 求助 when no type was ever set: the same here
         order_type = tracker.get_slot("order_type") or (f.DEFAULT_ORDER_TYPE if run_id else None)
         if not order_type or not run_id or tracker.get_slot("order_confirmed") is not True:
-            dispatcher.utter_message(text="目前没有待提交的工单。请说说您要反映的事情。")
+            dispatcher.utter_message(response="utter_submit_nothing_pending")
             return [SlotSet("order_pending", False)]
         payload = f.order_payload(
             order_type,
@@ -92,7 +92,7 @@ class ActionSubmitOrder(Action):
         except GatewayUnavailable:
             logger.exception("order gateway unavailable for %s", tracker.sender_id)
             dispatcher.utter_message(
-                text="抱歉，工单系统暂时繁忙，这次没有提交成功。您填的信息都保留着，不会重复登记；请稍后回复“确认”再提交一次。",
+                response="utter_submit_busy",
                 buttons=[{"title": "重新提交", "payload": "/affirm"}],
             )
             return [SlotSet("order_pending", True)]
@@ -101,10 +101,10 @@ class ActionSubmitOrder(Action):
             fields = refused_fields(error)
             if fields:
                 # the refused detail is asked again (the form's question for it), not the summary
-                dispatcher.utter_message(text=f"工单没有提交成功：{error.message}。请重新告诉我这一项。")
+                dispatcher.utter_message(response="utter_submit_invalid_field", reason=error.message)
                 return [SlotSet("order_pending", False), SlotSet("order_confirmed", None),
                         *[SlotSet(slot, None) for slot in fields], FollowupAction("order_form")]
-            dispatcher.utter_message(text=f"工单没有提交成功：{error.message}。请修改后再确认，或回复“取消”。")
+            dispatcher.utter_message(response="utter_submit_invalid_at_summary", reason=error.message)
             # back into the form: it shows the summary again and takes the correction
             return [SlotSet("order_pending", False), SlotSet("order_confirmed", None), FollowupAction("order_form")]
         # the gateway links a repeat of the same open matter to the earlier order (第七条(七))

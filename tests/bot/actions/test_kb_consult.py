@@ -8,7 +8,7 @@ import pytest
 
 from bot.actions import settings
 from bot.actions.consult import ActionAnswerConsult
-from tests.bot.conftest import ROOT, make_tracker, slot_events, texts
+from tests.bot.conftest import ROOT, make_tracker, rendered, slot_events, texts
 from tests.support import processes
 
 MINI_KB = ROOT / "tests" / "kb_index" / "data" / "mini_kb.yml"
@@ -65,8 +65,8 @@ async def test_a_confident_entry_is_answered_with_its_department_and_an_order_of
     point_at(monkeypatch, kb_service.url)
     events = await consult(domain, dispatcher, "身份证丢了怎么补办")
     answer, offer = dispatcher.messages
-    assert "派出所申请补领" in answer["text"] and "市公安局户政支队" in answer["text"]
-    assert offer["text"] == ("这个答复解决您的问题了吗？没解决的话可以为您登记咨询工单（2个工作日内答复），需要登记吗？")
+    assert "派出所申请补领" in rendered(answer) and "市公安局户政支队" in rendered(answer)
+    assert rendered(offer) == ("这个答复解决您的问题了吗？没解决的话可以为您登记咨询工单（2个工作日内答复），需要登记吗？")
     assert [(b["title"], b["payload"]) for b in offer["buttons"]] == [("需要登记", "/affirm"), ("解决了", "/deny")]
     assert events["pending_offer"] == "consult_order"
     assert events["consult_question"].startswith("身份证丢了怎么补办")
@@ -80,11 +80,11 @@ async def test_close_candidates_are_offered_as_buttons_with_their_question(domai
     point_at(monkeypatch, kb_service_suggesting.url)
     events = await consult(domain, dispatcher, "过户怎么办")
     suggestion, offer = dispatcher.messages
-    assert suggestion["text"] == "您是不是想问："
+    assert rendered(suggestion) == "您是不是想问："
     assert 2 <= len(suggestion["buttons"]) <= 3
     assert all(b["title"] == b["payload"] and not b["payload"].startswith("/") for b in suggestion["buttons"])
     assert {"二手车过户怎么办理", "二手房过户怎么办理"} <= {b["payload"] for b in suggestion["buttons"]}
-    assert "2个工作日" in offer["text"] and offer["buttons"][0]["payload"] == "/affirm"
+    assert "2个工作日" in rendered(offer) and offer["buttons"][0]["payload"] == "/affirm"
     assert events["pending_offer"] == "consult_order" and "“二手车过户怎么办理”" in events["consult_question"]
     assert "T-CAR" not in events["consult_question"]
 
