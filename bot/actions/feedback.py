@@ -26,7 +26,6 @@ from bot.actions.tracker_utils import first_entity, latest_text
 RATINGS = ("满意", "基本满意", "不满意")
 SOURCES = {"wechat", "webchat", "email", "rest"}
 _ORDER_NO = re.compile(r"SL\d{14}")
-BUSY = "评价暂时没有记录成功，请稍后再回复一次，或拨打12345热线电话。"
 
 
 def read_rating(text: str) -> Optional[str]:
@@ -125,7 +124,7 @@ class ActionRateOrder(Action):
             dispatcher.utter_message(response="utter_rating_order_not_found")
             return [SlotSet("rating_order", None), SlotSet("rating_until", None)]
         except GatewayError:
-            dispatcher.utter_message(text=BUSY)
+            dispatcher.utter_message(response="utter_rating_busy")
             return []
         if rating == "不满意":
             return [SlotSet("rating_order", order_no), SlotSet("rating_reason", None),

@@ -35,24 +35,6 @@ _BOT_COMPLAINT = re.compile(
     r"(听不懂人话|说了半天|跟你说不清|你到底懂不懂)"
 )
 
-MSG_STAFFED = (
-    "好的，正在为您转接人工客服，话务员会尽快接入，请稍候。"
-    "在话务员接入之前您发的消息，话务员都能看到。"
-)
-MSG_UNSTAFFED = (
-    "现在不是人工在线服务时间（{hours}），话务员暂时无法接入，您的转人工请求已记录。"
-    "您不用等：可以直接把事情告诉我，我把您说的情况登记成工单，"
-    "工单会按规定时限交给承办单位办理并回复您；也可以在人工服务时间再来转人工，"
-    "或拨打12345热线电话。"
-)
-MSG_UNSTAFFED_IN_FORM = (
-    "现在不是人工在线服务时间（{hours}），话务员暂时无法接入，您的转人工请求已记录。"
-    "您已经说过的内容都还在，我们接着把工单登记完，工单会按规定时限交给承办单位办理并回复您。"
-)
-MSG_UNREACHABLE = (
-    "抱歉，转人工服务暂时连接不上。您可以直接拨打12345热线电话（24小时人工服务）联系话务员；"
-    "您已经告诉我的内容我都记着，也可以继续由我为您登记。"
-)
 DEFAULT_HOURS = "每天 08:00–20:00"
 
 
@@ -116,15 +98,15 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         answer = await GatewayClient().request_handoff(body)
     except GatewayError as error:
         logger.warning("handoff of %s not recorded: %s", tracker.sender_id, error)
-        dispatcher.utter_message(text=MSG_UNREACHABLE)
+        dispatcher.utter_message(response="utter_handoff_unreachable")
         return None
     hours = answer.get("staffed_hours") or DEFAULT_HOURS
     if answer.get("staffed"):
-        dispatcher.utter_message(text=MSG_STAFFED)
+        dispatcher.utter_message(response="utter_handoff_staffed")
     elif tracker.active_loop.get("name") == "order_form":
-        dispatcher.utter_message(text=MSG_UNSTAFFED_IN_FORM.format(hours=hours))
+        dispatcher.utter_message(response="utter_handoff_unstaffed_in_form", hours=hours)
     else:
-        dispatcher.utter_message(text=MSG_UNSTAFFED.format(hours=hours))
+        dispatcher.utter_message(response="utter_handoff_unstaffed", hours=hours)
     return answer
 
 

@@ -106,7 +106,7 @@ class ActionPrepareWithdraw(Action):
             else:
                 candidates = await client.list_orders(tracker.sender_id, limit=10)
         except GatewayError:
-            dispatcher.utter_message(text=BUSY)
+            dispatcher.utter_message(response="utter_order_system_busy")
             return []
         open_orders = [o for o in candidates if o.get("status") in OPEN_STATUSES]
         if not open_orders:
@@ -152,7 +152,7 @@ class ActionWithdrawOrder(Action):
                 dispatcher.utter_message(response="utter_withdraw_failed", order_no=order_no, reason=error.message)
             return done
         except GatewayError:
-            dispatcher.utter_message(text=BUSY)
+            dispatcher.utter_message(response="utter_order_system_busy")
             return done
         dispatcher.utter_message(response="utter_withdraw_done", order_no=order['order_no'])
         return done
