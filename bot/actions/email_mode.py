@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Mapping, Optional, Sequence
 
+import vocabulary.channels
 from bot.actions import order_fields as f
 
-EMAIL_CHANNEL = "email"
+EMAIL_CHANNEL = vocabulary.channels.EMAIL
 
 # slot → (label shown in the block, hint in brackets before the colon)
 LABELS: Dict[str, str] = {
@@ -29,7 +30,7 @@ LABELS: Dict[str, str] = {
 
 HINTS: Dict[str, str] = {
     "description": "什么事、涉及哪个单位或地方、希望怎么解决",
-    "district": "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区",
+    "district": "、".join(vocabulary.SHORT_NAMES),
     "address": "镇或街道、小区、路段，能到门牌号更好",
     "occurred_at": "比如“昨天晚上十点”，记不清可填“不清楚”",
     "anonymous": "填“匿名”或“实名”；匿名的话承办单位看不到您的姓名和电话",

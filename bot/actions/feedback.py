@@ -20,11 +20,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import vocabulary
 from bot.actions.gateway_client import GatewayClient, GatewayError, GatewayRejected
 from bot.actions.tracker_utils import first_entity, latest_text
 
-RATINGS = ("满意", "基本满意", "不满意")
-SOURCES = {"wechat", "webchat", "email", "rest"}
+RATINGS = vocabulary.RATING_NAMES
+SOURCES = vocabulary.CONVERSATION_CHANNELS
 _ORDER_NO = re.compile(r"SL\d{14}")
 
 

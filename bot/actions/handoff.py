@@ -15,6 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import vocabulary.channels
 from bot.actions import order_fields as f
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.tracker_utils import latest_intent, latest_text
@@ -89,7 +90,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
     """Posts the handoff and tells the citizen what happens; returns the gateway's answer (None: unreachable)."""
     body = {
         "sender_id": tracker.sender_id,
-        "channel": tracker.get_latest_input_channel() or "rest",
+        "channel": tracker.get_latest_input_channel() or vocabulary.channels.REST,
         "reason": reason,
         "summary": handoff_summary(tracker),
         "last_text": f.clean(latest_text(tracker))[:MAX_LAST_TEXT],

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional
 
+import vocabulary
 from bot.screening.contact import display_phone, find_phones
 from bot.screening.evidence import han_count
 from bot.screening.gate import EITHER_WAY
 from bot.screening.names import self_name_mention
 
-ORDER_TYPES = ("咨询", "求助", "投诉", "举报", "意见建议", "表扬")
+ORDER_TYPES = vocabulary.ORDER_TYPE_NAMES
 
 INTENT_TO_ORDER_TYPE = {
     "consult": "咨询",
@@ -24,8 +25,8 @@ INTENT_TO_ORDER_TYPE = {
 }
 
 # 第十二条: 咨询 2 working days, the others 5.
-DEADLINE_WORKING_DAYS = {"咨询": 2}
-DEFAULT_DEADLINE_WORKING_DAYS = 5
+DEADLINE_WORKING_DAYS = vocabulary.DEADLINE_WORKDAYS
+DEFAULT_DEADLINE_WORKING_DAYS = vocabulary.DEFAULT_DEADLINE_WORKDAYS
 
 # Every slot the order form can ask for, in the order it asks.
 FORM_SLOTS = (
@@ -494,17 +495,6 @@ def order_payload(
     }
 
 
-CHANNEL_NAMES = {
-    "rest": "rest",
-    "callback": "rest",
-    "rasa": "rest",
-    "cmdline": "rest",
-    "wechat": "wechat",
-    "socketio": "webchat",
-    "webchat": "webchat",
-    "email": "email",
-}
-
-
 def channel_of(input_channel: Optional[str]) -> str:
-    return CHANNEL_NAMES.get((input_channel or "rest").lower(), "rest")
+    """The order's channel for a Rasa input channel name (socketio → webchat, callback → rest)."""
+    return vocabulary.channel_of(input_channel)

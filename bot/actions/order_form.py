@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Text
 
+import vocabulary
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -28,7 +29,7 @@ from bot.screening.times import is_coarse, parse_time, specific_time
 from bot.screening.districts import district_mention, find_town
 from bot.screening import cross_region_reply, find_district, find_other_region, find_phone, normalize_district, normalize_phone
 
-SERVED = "商州区、洛南县、丹凤县、商南县、山阳县、镇安县、柞水县、商洛高新区（商丹园区）"
+SERVED = "、".join(vocabulary.DISTRICTS)
 
 
 def _details_in_passing(tracker: Tracker, text: str, phone: bool = False, address: bool = False) -> Dict[str, Any]:

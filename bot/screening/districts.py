@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import vocabulary
 from bot.screening import gazetteer
 from bot.screening.gazetteer import SHAANXI, Division
 from bot.screening.lexical import PLACE_TAGS, Analysis, analysis
@@ -64,30 +65,18 @@ __all__ = [
     "region_info",
 ]
 
-SHANGZHOU = "商州区"
-LUONAN = "洛南县"
-DANFENG = "丹凤县"
-SHANGNAN = "商南县"
-SHANYANG = "山阳县"
-ZHEN_AN = "镇安县"
-ZHASHUI = "柞水县"
-HIGH_TECH = "商洛高新区（商丹园区）"
+# the eight units and their aliases come from the hotline's vocabulary (vocabulary/hotline.yml)
+SHANGZHOU, LUONAN, DANFENG, SHANGNAN, SHANYANG, ZHEN_AN, ZHASHUI, HIGH_TECH = vocabulary.DISTRICTS
 
-SERVED_DISTRICTS: Tuple[str, ...] = (SHANGZHOU, LUONAN, DANFENG, SHANGNAN, SHANYANG, ZHEN_AN, ZHASHUI, HIGH_TECH)
+SERVED_DISTRICTS: Tuple[str, ...] = vocabulary.DISTRICTS
 
-# alias → canonical.  Regex guards for ambiguous short aliases live in _GUARDS.
+# aliases that mean a unit in an answer to "which district" but not inside free text
+# (高新 is in 高新技术企业, 高新产业); regex guards for ambiguous short aliases live in _GUARDS
+_NOT_IN_FREE_TEXT = frozenset({"高新"})
+# alias → canonical, as free text is searched (ASCII brackets as a citizen types them too)
 DISTRICT_ALIASES: Dict[str, str] = {
-    "商州区": SHANGZHOU, "商州": SHANGZHOU,
-    "洛南县": LUONAN, "洛南": LUONAN,
-    "丹凤县": DANFENG, "丹凤": DANFENG,
-    "商南县": SHANGNAN, "商南": SHANGNAN,
-    "山阳县": SHANYANG, "山阳": SHANYANG,
-    "镇安县": ZHEN_AN, "镇安": ZHEN_AN,
-    "柞水县": ZHASHUI, "柞水": ZHASHUI,
-    "商洛高新区（商丹园区）": HIGH_TECH, "商洛高新区商丹园区": HIGH_TECH, "商洛高新区(商丹园区)": HIGH_TECH,
-    "商洛高新技术产业开发区": HIGH_TECH, "商洛高新区": HIGH_TECH, "商洛高新": HIGH_TECH,
-    "商丹循环工业经济园区": HIGH_TECH, "商丹循环工业园区": HIGH_TECH, "商丹园区": HIGH_TECH, "商丹": HIGH_TECH,
-    "高新区": HIGH_TECH,
+    **{alias: name for alias, name in vocabulary.DISTRICT_ALIASES.items() if alias not in _NOT_IN_FREE_TEXT},
+    **{alias.replace("（", "(").replace("）", ")"): name for alias, name in vocabulary.DISTRICT_ALIASES.items() if "（" in alias},
 }
 
 # Towns / streets → county.  Only names that are distinctive; 城关街道 / 城关镇 exist in
