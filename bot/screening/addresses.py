@@ -60,8 +60,21 @@ def opening_address(text: str) -> Optional[str]:
         for name in (county.name if county else "", town or ""):
             rest = rest.replace(name, "") if name else rest
         if _ADDRESS_WORD.search(rest.replace("街道", "").replace("街办", "")):
-            return place
+            return _without_trailing_verbs(place)
     return _leading_place(clauses[0]) if clauses else None
+
+
+# LAC tags of words a place does not end with: verbs (干活, 打工, 上班) and particles
+_TRAILING_TAGS = frozenset({"v", "vd", "vn", "u", "xc", "d"})
+
+
+def _without_trailing_verbs(place: str) -> str:
+    """"…安置小区工地上干活" → "…安置小区工地上": what the writer does there is not the place."""
+    toks = tokens(place)
+    end = len(place)
+    while toks and toks[-1].tag in _TRAILING_TAGS and toks[-1].end == end:
+        end = toks.pop().start
+    return place[:end] if end >= 2 else place
 
 
 def _leading_place(clause: str) -> Optional[str]:

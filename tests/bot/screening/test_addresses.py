@@ -61,3 +61,7 @@ def test_the_gate_of_an_estate_is_part_of_the_place():
 ])
 def test_an_answer_to_where_names_a_place_or_not(answer, named):
     assert names_a_place(answer) is named
+
+
+def test_what_the_writer_does_there_is_not_part_of_the_place():
+    assert opening_address("我在柞水县乾佑街道那个安置小区工地上干活，包工头姓马") == "柞水县乾佑街道那个安置小区工地上"
