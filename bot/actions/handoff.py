@@ -134,7 +134,8 @@ class ActionHandleFallback(Action):
             await hand_off(dispatcher, tracker, DISSATISFIED)
             return [SlotSet("pending_offer", None)]
         said = f.clean(latest_text(tracker))
-        if tracker.get_slot("pending_offer") == "consult_order" and len(said) <= 8 and named_order_type(said):
+        if tracker.get_slot("pending_offer") == "consult_order" and (
+                (len(said) <= 8 and named_order_type(said)) or f.leaves_it_to_the_hotline(said)):
             # "求助" typed in reply to "需要登记吗？": the offer accepted, as that kind of order
             from bot.actions.order_start import start_order_form  # order_start imports this module
 

@@ -356,6 +356,17 @@ def says_not_solved(text: Any) -> bool:
     return bool(_NOT_SOLVED.search(clean(text)))
 
 
+# "你看着弄", "你们帮额查查嘛", "登记一下吧": the citizen leaves it to the hotline or asks it to act
+_LEFT_TO_US = re.compile(r"看着(?:办|弄)|随便|都行|(?:你们?|您)(?:帮|给)?(?:我|额|俺)?(?:查查|查一下|问问|办|弄|登记|处理|管)|"
+                         r"帮(?:我|额|俺)(?:们)?(?:查|问|办|弄|登记|反映)|登记(?:一下|下|吧|个)|登个记|给(?:我|额|俺)?登记|要登记|记下来")
+
+
+def leaves_it_to_the_hotline(text: Any) -> bool:
+    """Whether an answer to "需要登记吗？" accepts in other words than yes (你看着弄, 你们帮额查查嘛)."""
+    text = clean(text)
+    return bool(text) and len(text) <= 24 and bool(_LEFT_TO_US.search(text)) and not _NO.search(text)
+
+
 def says_solved(text: Any) -> bool:
     text = clean(text)
     return bool(_SOLVED.search(text)) and not _NOT_SOLVED.search(text)

@@ -55,7 +55,8 @@ def _details_in_passing(tracker: Tracker, text: str, phone: bool = False, addres
 SUSPECTED_IN_FORM_CONFIDENCE = 0.5
 # an answer to the type question this long tells the matter (more), not only a type
 TOLD_MORE_CHARS = 15
-_SUBMIT_NOW = re.compile(r"(?:快|赶紧|赶快|马上|直接|就)(?:点)?(?:提交|交上去|报上去|发上去|交了|提交吧)|^提交(?:吧|了|哈)?[。！!]*$")
+_SUBMIT_NOW = re.compile(r"(?:快|赶紧|赶快|马上|直接|就|请|麻烦)(?:点)?(?:提交|交上去|报上去|发上去|交了|提交吧)|^提交(?:吧|了|哈)?[。！!]*$|"
+                         r"^(?:无误|准确无误|信息无误|内容无误|核对无误|都对|全对)")
 _NOT_NOW = re.compile(r"不|别|先不|等等|等一下|先等|改")
 _EXPLICIT_CONFIRM = re.compile(r"确认|提交|没问题|没错|对的|对着哩|就这样")
 _PUNCT_OR_SPACE = re.compile(r"[\s，。！？、,.!?~～…：:；;]+")

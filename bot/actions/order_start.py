@@ -49,7 +49,8 @@ class ActionStartOrder(Action):
         text = f.clean(latest_text(tracker))
         keep: Dict[str, Any] = {}
         # "咨询" / "登记个咨询" typed in reply to "需要登记吗？" accepts the offer too
-        accepted = intent == "affirm" or f.says_not_solved(text) or (len(text) <= 8 and named_order_type(text) is not None)
+        accepted = (intent == "affirm" or f.says_not_solved(text) or f.leaves_it_to_the_hotline(text)
+                    or (len(text) <= 8 and named_order_type(text) is not None))
         if tracker.get_slot("pending_offer") == "consult_order" and accepted:
             typed = named_order_type(text) if len(text) <= 8 else None
             keep["order_type"] = typed if typed and typed != "咨询" else "咨询"  # "求助" typed: that kind
@@ -157,6 +158,8 @@ class ActionHandleInform(Action):
         return "action_handle_inform"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("pending_offer") == "consult_order" and f.leaves_it_to_the_hotline(latest_text(tracker)):
+            return await start_order_form(dispatcher, tracker, domain)  # "你看着弄" to "需要登记吗？"
         if not f.has_substance(_without_entities(tracker), minimum=6):
             dispatcher.utter_message(response="utter_ask_what_matter")
             return []
@@ -166,9 +169,7 @@ class ActionHandleInform(Action):
             return []
         if asks_for_information(f.clean(latest_text(tracker))):
             # "你们这个12345晚上有没有人": a question the knowledge base may answer; its 咨询 order on offer
-            from bot.actions.consult import ActionAnswerConsult  # consult imports this module lazily too
-
-            return await ActionAnswerConsult().run(dispatcher, tracker, domain)
+            return [FollowupAction("action_answer_consult")]
         return await start_order_form(dispatcher, tracker, domain)
 
 

@@ -130,6 +130,8 @@ _PRIVACY_ASKED = re.compile(r"^\s*(?:你好|您好|喂)?[，,\s]*(?:你|您|你�
 # "随便", "都行", "无所谓": an answer that leaves the choice to the hotline
 EITHER_WAY = re.compile(r"^(?:[\s，,。！!～~]*(?:都|咋|怎么)?(?:随便|无所谓|都行|都可以|看着办|看着弄|随你|随你们|你们定|你定|你们看着办|你看着办|你们看着弄|你看着弄)"
                         r"(?:吧|啊|呀|的|哈|嘛)?)+(?:[\s，,]*(?:你|你们|您)(?:看着办|看着弄|定)(?:吧|哈|嘛)?)?[。！!～~，,\s]*$")
+# "额也不懂 你看着弄": the choice left to the hotline inside a longer answer
+_LEFT_TO_US = re.compile(r"(?:你|你们|您)看着(?:办|弄)|看着(?:办|弄)(?:吧|嘛|哈)?$")
 # weak intents under which a named kind of matter (想提个小建议, 我要投诉) starts that request
 _TYPE_OPENERS = (FALLBACK, "chitchat", "greet", START_REQUEST)
 _INTENT_OF_TYPE = {"投诉": "complaint", "举报": "report", "意见建议": "suggestion", "表扬": "praise",
@@ -240,7 +242,7 @@ def decide(
     if intent in _WEAK and evidence.is_substantive(text, minimum=_SUBSTANCE_MIN.get(intent, 12)):
         # "您好，想反映一下县城公园晚上的路灯问题": a greeting that goes on to the matter
         return Decision(INFORM, "a matter in words no intent fits")
-    if intent in _WEAK and EITHER_WAY.match(text):
+    if intent in _WEAK and (EITHER_WAY.match(text) or _LEFT_TO_US.search(text)):
         # "随便" to "需要回复吗？": an answer (either way), not small talk
         return Decision(INFORM, "an either-way answer")
     if _short_answer(text, intent):
@@ -252,6 +254,7 @@ def decide(
     return Decision(intent, "")
 
 
+_ANONYMITY_WORDS = re.compile(r"实名|匿名|不匿名")  # "实名啊 名字都给你了": the anonymity answer
 _REPLY_WORDS = re.compile(r"回复|回一下|回个话|回个信|回我|答复|不用回|要回|别回|必须回|打电话|回电话|通知我|告诉我")
 # a word for a person to talk to: asking for one stands even among insults
 _PERSON = re.compile(r"人工|真人|客服|话务员|接线员|转接|工作人员|领导|负责人|活人")
@@ -261,7 +264,7 @@ def _has_detail(text: str) -> bool:
     """An order type, a time, a district, a phone number, a name ("办公室主任 雷娜") or the
     wish for a reply ("回一下嘛") in the words."""
     return bool(named_order_type(text) or find_district(text) or find_phone(text) or parse_time(text)
-                or parse_name_answer(text) or _REPLY_WORDS.search(text))
+                or parse_name_answer(text) or _REPLY_WORDS.search(text) or _ANONYMITY_WORDS.search(text))
 
 
 def reranked(ranking: List[dict], new_intent: str, confidence: Optional[float]) -> List[dict]:

@@ -67,12 +67,16 @@ def type_change(text: Optional[str], current: Optional[str]) -> Optional[str]:
 # whether, and nothing to be fixed, stopped or looked after ("能不能派人来修一下" asks for help).
 _ASK_LEAD = re.compile(r"^(?:你好|您好|喂|请问一下|麻烦问一下)?[，,\s]*(?:请问|问一下|问下|问问|想问(?:一下|下)?|打听(?:一下|下)?|想了解(?:一下)?|咨询(?:一下|下)?)")
 _INFO_QUESTION = re.compile(
-    r"啥时候|什么时候|几时|几点|几天|多久|多长时间|多少钱|收费|要什么|需要什么|要啥|需要啥|材料|手续|流程|"
+    r"啥时候|什么时候|几时|几点(?:开|关|上班|下班|有人)|(?<![这那好前头])几天(?:能|可以|会|给|有|内)|要几天|多少天|多久|多长时间|"
+    r"多少钱|收费标准|要什么|需要什么|要啥材料|需要啥|什么材料|啥材料|手续|流程|"
     r"怎么(?:办理|申请|办|交|缴|领|报|查)|咋(?:办理|申请|办|交|缴|领|报|查)|在哪(?:里|儿)?(?:办|交|缴|领|报|申请)|"
     r"能不能(?:申请|办|报|领|划片|上|打通)|可不可以(?:申请|办|报|领)|能不能给答复|有没有人|是真的(?:吗|不|么|嘛)|是不是真的|是否")
 _ACTION_WANTED = re.compile(
     r"修|管管|没人管|不管|处理一下|帮忙|帮我|帮额|解决|坏了|瞎了|漏|堵|吵|臭|脏|投诉|举报|欺负|拖欠|欠|不给|骗|"
-    r"赶紧|快来|派人|停水|停电|没水|没电|占道|乱")
+    r"赶紧|快来|派人|停水|停电|没水|没电|占道|乱|不敢|泥|浑|断|没人来|不来|影响|耽误|危险|差点|受不了")
+
+
+_MAX_QUESTION_CHARS = 90
 
 
 def asks_for_information(text: Optional[str]) -> bool:
@@ -85,8 +89,8 @@ def asks_for_information(text: Optional[str]) -> bool:
     False
     """
     text = (text or "").strip()
-    if not text or _ACTION_WANTED.search(text):
-        return False
+    if not text or len(text) > _MAX_QUESTION_CHARS or _ACTION_WANTED.search(text):
+        return False  # a letter that ends in "请问该…" tells a matter first
     if named_order_type(text) not in (None, "咨询"):
         return False
     return bool(_INFO_QUESTION.search(text) or (_ASK_LEAD.search(text) and re.search(r"[?？吗么呢]|不$", text)))

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
+import tempfile
 import uuid
 from collections import Counter
+from pathlib import Path
 from typing import Dict, List, Optional
 
 import httpx
@@ -67,6 +70,10 @@ class ScaledStack(Stack):
         self.rasa_port = self.rasa_ports[0]
         self.internal_port, self.actions_port = processes.free_port(), processes.free_port()
         self.extra_rasa_env = dict(extra_rasa_env or {})
+        # one copy of the model for every server and every restart: models/ may be retrained meanwhile
+        self.model_dir = Path(tempfile.mkdtemp(prefix="scaled-model-"))
+        self.model = self.model_dir / processes.MODEL.name
+        shutil.copyfile(processes.MODEL, self.model)
         self.mail = None  # no email channel here
         self.gateway = self.actions = None
         self.action_servers: List[processes.Proc] = []
@@ -116,7 +123,7 @@ class ScaledStack(Stack):
                "EVENTS_DB_URL": self.events_url if self.use_events else "off",
                "GATEWAY_URL": self.gateway.url, "GATEWAY_API_TOKEN": self.gateway_token,
                "WEBCHAT_ALLOWED_ORIGINS": f"{self.gateway_origin},{self.portal_origin}"}
-        return {**env, **self.extra_rasa_env}
+        return {**env, "RASA_MODEL": str(self.model), **self.extra_rasa_env}
 
     def start_rasa_server(self, index: int) -> processes.Proc:
         # every Rasa server's action endpoint is nginx's actions listener: any action server takes any call
@@ -176,6 +183,7 @@ class ScaledStack(Stack):
         processes.drop_pg_database(self.database_url)
         processes.drop_pg_database(self.events_url)
         self.wechat_api.close()
+        shutil.rmtree(self.model_dir, ignore_errors=True)
 
 
 class _Balanced:

@@ -1,3 +1,5 @@
+import pytest
+
 from bot.actions import order_fields as f
 
 
@@ -205,3 +207,11 @@ def test_a_complaint_about_own_wages_is_never_anonymous_however_the_type_came():
 def test_reply_wishes_in_few_words():
     for text in ("必须回", "要回的", "有消息给额打电话", "打电话给我"):
         assert f.parse_reply_wish(text) is True, text
+
+
+@pytest.mark.parametrize("text, accepts", [
+    ("你们帮额查查嘛", True), ("额也不懂 你看着弄", True), ("登记一下吧", True),
+    ("不用了", False), ("算了不用登记", False), ("谢谢", False),
+])
+def test_an_offer_accepted_in_other_words(text, accepts):
+    assert f.leaves_it_to_the_hotline(text) is accepts

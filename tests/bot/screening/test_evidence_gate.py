@@ -299,3 +299,8 @@ def test_asking_to_find_a_named_person_is_refused_as_privacy_whatever_the_classi
     text = "帮我查一下丹凤县一个叫王小红的现在住哪，手机号多少，她借了我五万块钱人跑了"
     assert decide(text, "inform", [("inform", 0.6)], False).intent == "oos_privacy"
     assert evidence.cue("我叫王小红，住在北新街，手机号13991234567", "privacy") is None
+
+
+def test_an_anonymity_answer_or_leaving_it_to_the_hotline_is_an_answer_not_small_talk():
+    assert decide("实名啊 名字都给你了", "chitchat", [("chitchat", 0.5)], False).intent == "inform"
+    assert decide("额也不懂 你看着弄", "chitchat", [("chitchat", 0.5)], False).intent == "inform"

@@ -26,3 +26,9 @@ def test_a_request_for_something_to_be_done_is_no_consultation(text):
 
 def test_the_named_type_still_wins():
     assert named_order_type("我要投诉物业") == "投诉"
+
+
+def test_a_problem_told_this_week_is_no_question():
+    assert not asks_for_information("山阳县户垣镇 额们组里吃的那个自来水 这几天一放出来是黄泥汤子 娃娃老人都不敢喝")
+    assert not asks_for_information("尊敬的领导：我是商南县城关街道某小区业主，今年10月收房后办理天然气开通，燃气公司要求一次性缴纳"
+                                    "安装配套费3200元，另收点火费200元，且不开具正式发票，只给收据。请问该收费是否合理？")
