@@ -55,6 +55,11 @@ class ActionAnswerConsult(Action):
             if await hand_off_if_dissatisfied(dispatcher, tracker):
                 return [SlotSet("pending_offer", None), SlotSet("consult_question", None)]
             return await start_order_form(dispatcher, tracker, domain)
+        if tracker.get_slot("last_order_no") and f.asks_when_the_result_comes(question):
+            # "大概多久能有结果？" right after an order: its deadline, not the knowledge base
+            from bot.actions.order_status import ActionOrderStatus
+
+            return await ActionOrderStatus().run(dispatcher, tracker, domain)
         days = f.deadline_days("咨询")
         result = await kb_client.search(question, k=MAX_SUGGESTIONS, channel=tracker.get_latest_input_channel() or "")
 

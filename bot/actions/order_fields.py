@@ -367,6 +367,23 @@ def leaves_it_to_the_hotline(text: Any) -> bool:
     return bool(text) and len(text) <= 24 and bool(_LEFT_TO_US.search(text)) and not _NO.search(text)
 
 
+# after an order is placed: "大概多久能有结果？" asks about it; "路灯今天下午已经有人来修好了" ends it
+_WHEN_RESULT = re.compile(r"(?:多久|多长时间|几天|啥时候|什么时候|多会儿|哪天)[^，。！？,.!?]{0,6}(?:结果|答复|回复|回音|办好|办完|处理|解决|有人|来人|来修|弄好)|"
+                          r"(?:结果|答复|回复)[^，。！？,.!?]{0,4}(?:多久|几天|啥时候|什么时候)")
+_SOLVED_SINCE = re.compile(r"(?:已经|都|刚)[^，。！？,.!?]{0,8}(?:修好|弄好|解决|处理好|处理了|修了|通了|来了)|不用(?:再)?(?:管|修|处理|麻烦)了|没事了")
+_AGAIN = re.compile(r"又|还是|还没|没有|没修|不行|坏了")
+
+
+def asks_when_the_result_comes(text: Any) -> bool:
+    return bool(_WHEN_RESULT.search(clean(text)))
+
+
+def says_solved_since(text: Any) -> bool:
+    """"刚邻居说路灯今天下午已经有人来修好了": the matter of the order just placed is solved."""
+    text = clean(text)
+    return bool(_SOLVED_SINCE.search(text)) and not _AGAIN.search(_SOLVED_SINCE.sub("", text))
+
+
 def says_solved(text: Any) -> bool:
     text = clean(text)
     return bool(_SOLVED.search(text)) and not _NOT_SOLVED.search(text)

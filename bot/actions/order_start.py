@@ -158,6 +158,10 @@ class ActionHandleInform(Action):
         return "action_handle_inform"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("last_order_no") and f.says_solved_since(latest_text(tracker)):
+            return [FollowupAction("action_prepare_withdraw")]  # solved since the order went in: withdraw it?
+        if tracker.get_slot("last_order_no") and f.asks_when_the_result_comes(latest_text(tracker)):
+            return [FollowupAction("action_order_status")]  # "大概多久能有结果？" about the order just placed
         if tracker.get_slot("pending_offer") == "consult_order" and f.leaves_it_to_the_hotline(latest_text(tracker)):
             return await start_order_form(dispatcher, tracker, domain)  # "你看着弄" to "需要登记吗？"
         if not f.has_substance(_without_entities(tracker), minimum=6):

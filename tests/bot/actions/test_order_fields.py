@@ -215,3 +215,10 @@ def test_reply_wishes_in_few_words():
 ])
 def test_an_offer_accepted_in_other_words(text, accepts):
     assert f.leaves_it_to_the_hotline(text) is accepts
+
+
+def test_after_an_order_a_question_about_its_result_and_a_matter_solved_since():
+    assert f.asks_when_the_result_comes("大概多久能有结果？")
+    assert not f.asks_when_the_result_comes("我们楼道灯坏了好几天了")
+    assert f.says_solved_since("哎 不好意思 刚邻居说路灯今天下午已经有人来修好了")
+    assert not f.says_solved_since("已经修好了但是又坏了")
