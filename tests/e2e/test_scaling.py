@@ -336,18 +336,28 @@ def test_a_server_killed_in_the_middle_of_a_turn_and_the_conversation_goes_on(cl
     cluster.kill_rasa_server(0)
     killed_at = time.monotonic()
     worker.join(timeout=60)
-    # the citizen's client got no answer and sends again, through nginx: only server 1 is there
-    retried = [m.get("text", "") for m in cluster.send(sender, next_answer)]
+    # the citizen's client got no answer and sends again through nginx (only server 1 is there) until
+    # answered. A message queued behind the dead server's ticket within Rasa's lock poll (1 s) of that
+    # ticket's issue expires with it and is dropped (LockError, an empty answer): Rasa's ticket
+    # lifetime counts from issue, not from the turn's start (docs/scaling.md) — hence the resending
+    retried: List[str] = []
+    attempts = 0
+    while not retried and time.monotonic() - killed_at < 3 * LOCK_LIFETIME_S + 60:
+        attempts += 1
+        retried = [m.get("text", "") for m in cluster.send(sender, next_answer)]
+        if not retried:
+            time.sleep(1.0)
     first_good_s = time.monotonic() - killed_at
     assert retried and all(retried), retried
     print(f"\nkilled in a turn (lock held: {held}, answered before the kill: {'response' in lost}): "
-          f"first good answer {first_good_s:.1f} s after the kill (ticket lifetime {LOCK_LIFETIME_S} s)")
+          f"first good answer {first_good_s:.1f} s after the kill after {attempts} sends "
+          f"(ticket lifetime {LOCK_LIFETIME_S} s)")
     transcript = run_form(lambda text: [m.get("text", "") for m in cluster.send(sender, text)],
                           answer(retried[-1], profile) or "确认", profile)
     assert "工单编号" in transcript[-1]
     assert len(cluster.orders_of(sender)) == 1
     users = [e["text"] for e in tracker_events(cluster, sender) if e["event"] == "user"]
-    assert users.count(next_answer) == 1 or "response" in lost, users  # the killed turn left nothing behind
+    assert users.count(next_answer) == 1 or "response" in lost, users  # the killed and dropped sends left nothing
 
 
 def test_a_server_killed_between_turns_and_the_conversation_goes_on(cluster):
