@@ -22,7 +22,7 @@ from bot.actions.corrections import read_correction
 from bot.screening.order_type_words import named_order_type
 from bot.actions.email_form import QUESTIONS_SLOT, EmailFormMixin, in_email_mode
 from bot.actions.tracker_utils import latest_confidence, latest_intent, latest_text, previous_slot_value
-from bot.screening.addresses import names_a_place, opening_address
+from bot.screening.addresses import names_a_place, opening_address, place_in_matter
 from bot.screening.gate import EITHER_WAY, SUSPECTED
 from bot.screening.names import find_self_name, is_name_word, parse_name_answer
 from bot.screening.times import is_coarse, parse_time, specific_time
@@ -414,7 +414,9 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return _taken_elsewhere(dispatcher, elsewhere, "address")
         if f.says_no_place(text) and not _PLACE_WORD.search(text):
             if tracker.get_slot("order_type") in f.CITYWIDE_ALLOWED or _times_asked(tracker, "address") >= 2:
-                return {"address": f.NO_PLACE}
+                told = place_in_matter(f.clean(tracker.get_slot("description")))
+                # "不知道" but the matter names where (从加油站到中学那段, 柞水县政务服务中心): that place
+                return {"address": told or f.NO_PLACE}
             dispatcher.utter_message(response="utter_address_roughly")
             return {"address": None}
         if len(text) < 2:

@@ -124,3 +124,51 @@ def names_a_place(text: str) -> bool:
     if _WHERE_WORD.search(text) or district_mention(text) is not None or find_town(text) or landmark_spans(text):
         return True
     return any(t.tag in PLACE_TAGS or t.tag in _PLACE_POS for t in tokens(text))
+
+
+# a place told inside the matter: LAC's places and organisations, nouns with a place word, and
+# what joins them (从…到…, 那段, 这边); "洛南县永丰镇街道从加油站到中学那段路灯坏了" →
+# 洛南县永丰镇街道从加油站到中学那段
+_JOINERS = frozenset({"从", "到", "在", "和", "与", "至", "那段", "这段", "那边", "这边", "那块", "这块", "一带", "附近", "旁边", "对面", "门口"})
+_COARSE = re.compile(r"^(?:商洛)?(?:市)?(?:县城|城关|城区|市区|这边|那边|附近|一带)*$")
+
+
+def _place_token(tok) -> bool:
+    return tok.tag in PLACE_TAGS or tok.tag in _PLACE_POS or (tok.tag in ("n", "nz", "f") and bool(_WHERE_WORD.search(tok.word)))
+
+
+def place_in_matter(text: str) -> Optional[str]:
+    """The most specific place the told matter names, as written, or None: a run of places,
+    organisations and place nouns (with 从/到/那段 between them) that says more than a county
+    or 县城 (柞水县政务服务中心, 洛南县永丰镇街道从加油站到中学那段); at most ``MAX_CHARS``.
+
+    >>> place_in_matter("想表扬一下柞水县政务服务中心不动产登记窗口的小姑娘")
+    '柞水县政务服务中心'
+    >>> place_in_matter("商南县城关这边 流浪狗太多咧") is None
+    True
+    """
+    if not text or not isinstance(text, str):
+        return None
+    toks = tokens(text)
+    i = 0
+    while i < len(toks):
+        if not _place_token(toks[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(toks) and (_place_token(toks[j]) or (toks[j].word in _JOINERS and j + 1 < len(toks)
+                                                              and (_place_token(toks[j + 1]) or toks[j + 1].word in _JOINERS))
+                                 or (toks[j].word in _JOINERS and j > i and toks[j].word not in ("从", "到", "在", "和", "与", "至"))):
+            j += 1
+        start, end = toks[i].start, toks[j - 1].end
+        place = text[start:end]
+        county = district_mention(place)
+        rest = place.replace(county.name, "") if county else place
+        named = j - i >= 2 or toks[i].tag in PLACE_TAGS or len(place) >= 3  # not 小区, 面馆 alone
+        if named and 2 <= len(place) <= MAX_CHARS and len(rest) >= 2 and not _COARSE.match(rest) and (
+                any(t.tag == "ORG" or (t.tag in ("n", "nz") and _WHERE_WORD.search(t.word))
+                    or (t.tag == "LOC" and district_mention(t.word) is None) for t in toks[i:j])
+                or find_town(place)):
+            return place
+        i = j
+    return None

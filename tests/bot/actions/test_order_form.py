@@ -296,3 +296,10 @@ async def test_submit_now_confirms(domain, dispatcher):
     assert events["order_confirmed"] is True
     events = await run_form(domain, dispatcher, text="先别提交", slots=slots, new_slots={"order_confirmed": "先别提交"})
     assert events.get("order_confirmed") is not True
+
+
+async def test_not_knowing_the_address_twice_takes_the_place_the_matter_names(domain, dispatcher):
+    told = "洛南县永丰镇街道从加油站到中学那段路灯坏了一个月了 晚上黑得很"
+    slots = {"order_type": "求助", "district": "洛南县", "requested_slot": "address", "description": told}
+    tracker_events = await run_form(domain, dispatcher, text="不知道", slots=slots, new_slots={"address": "不知道"})
+    assert tracker_events.get("address") is None  # asked once more first

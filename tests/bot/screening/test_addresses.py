@@ -1,6 +1,6 @@
 import pytest
 
-from bot.screening.addresses import names_a_place, opening_address
+from bot.screening.addresses import names_a_place, opening_address, place_in_matter
 
 
 @pytest.mark.parametrize("text, place", [
@@ -65,3 +65,15 @@ def test_an_answer_to_where_names_a_place_or_not(answer, named):
 
 def test_what_the_writer_does_there_is_not_part_of_the_place():
     assert opening_address("我在柞水县乾佑街道那个安置小区工地上干活，包工头姓马") == "柞水县乾佑街道那个安置小区工地上"
+
+
+@pytest.mark.parametrize("text, place", [
+    ("我叫韩晓东 电话13891474205 洛南县永丰镇街道从加油站到中学那段路灯坏了一个月了", "洛南县永丰镇街道从加油站到中学那段路灯"),
+    ("想表扬一下柞水县政务服务中心不动产登记窗口的小姑娘，工号好像是023", "柞水县政务服务中心"),
+    ("商州区北新街烧烤摊天天吵到两点", "商州区北新街"),
+    ("商南县城关这边 流浪狗太多咧", None),
+    ("我们小区停水两天了", None),
+    ("商洛市区停电了", None),
+])
+def test_the_most_specific_place_a_told_matter_names(text, place):
+    assert place_in_matter(text) == place
