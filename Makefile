@@ -34,7 +34,7 @@ test-fast: train
 	@scripts/run_tests.sh -m "not slow"
 
 # the paths kept in ruff's format; the rest of the code is checked, not reformatted
-FORMATTED := channels/common tests/channels/common
+FORMATTED := channels/common tests/channels/common vocabulary tests/vocabulary
 
 lint: setup
 	.venv/svc/bin/ruff check .
