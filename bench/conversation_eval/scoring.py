@@ -21,6 +21,8 @@ A_CROSS = "action_cross_region"
 A_HANDOFF = "action_human_handoff"
 A_CONSULT = "action_answer_consult"
 A_STATUS = "action_order_status"
+A_HANDLE_INFORM = "action_handle_inform"
+CONSULT_OFFER = "咨询工单"  # bot/domain/responses.yml: utter_consult_* offer one
 A_PREPARE_WITHDRAW = "action_prepare_withdraw"
 A_SUBMIT = "action_submit_order"
 WITHDRAWN = "withdrawn"           # gateway.domain.OrderStatus.WITHDRAWN
@@ -154,7 +156,11 @@ def happened(record: Dict[str, Any]) -> List[str]:
         out.append("order")
     if A_HANDOFF in actions:
         out.append("handoff")
-    if A_CONSULT in actions or any(_norm_type(o.get("type")) == CONSULT_TYPE for o in orders):
+    if (A_CONSULT in actions or any(_norm_type(o.get("type")) == CONSULT_TYPE for o in orders)
+            or any(CONSULT_OFFER in text for t in turns if A_HANDLE_INFORM in (t.get("actions") or [])
+                   for text in (t.get("bot") or []))):
+        # (a question told outside a form is answered inside action_handle_inform: the bot's
+        # consult responses all offer the 咨询工单)
         out.append("consult")
     if orders:
         start = _order_turn(turns)

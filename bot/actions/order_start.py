@@ -158,10 +158,16 @@ class ActionHandleInform(Action):
         return "action_handle_inform"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # (the other actions run inside this one: no rule follows a FollowupAction here, and the
+        # policies would add a fallback after it)
         if tracker.get_slot("last_order_no") and f.says_solved_since(latest_text(tracker)):
-            return [FollowupAction("action_prepare_withdraw")]  # solved since the order went in: withdraw it?
+            from bot.actions.order_status import ActionPrepareWithdraw  # imports nothing of this module
+
+            return await ActionPrepareWithdraw().run(dispatcher, tracker, domain)  # solved since: withdraw it?
         if tracker.get_slot("last_order_no") and f.asks_when_the_result_comes(latest_text(tracker)):
-            return [FollowupAction("action_order_status")]  # "大概多久能有结果？" about the order just placed
+            from bot.actions.order_status import ActionOrderStatus  # "大概多久能有结果？" about the order just placed
+
+            return await ActionOrderStatus().run(dispatcher, tracker, domain)
         if tracker.get_slot("pending_offer") == "consult_order" and f.leaves_it_to_the_hotline(latest_text(tracker)):
             return await start_order_form(dispatcher, tracker, domain)  # "你看着弄" to "需要登记吗？"
         if not f.has_substance(_without_entities(tracker), minimum=6):
@@ -173,7 +179,9 @@ class ActionHandleInform(Action):
             return []
         if asks_for_information(f.clean(latest_text(tracker))):
             # "你们这个12345晚上有没有人": a question the knowledge base may answer; its 咨询 order on offer
-            return [FollowupAction("action_answer_consult")]
+            from bot.actions.consult import ActionAnswerConsult  # consult imports this module lazily too
+
+            return await ActionAnswerConsult().run(dispatcher, tracker, domain)
         return await start_order_form(dispatcher, tracker, domain)
 
 

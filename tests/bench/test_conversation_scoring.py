@@ -395,3 +395,9 @@ def test_the_shipped_conversations_load_with_unique_ids():
     assert len({case.id for case in cases}) == len(cases) > 0
     for name in C.UNREAD_FILES:
         assert (C.CASES_DIR / name).is_file(), name
+
+
+def test_a_question_answered_inside_the_inform_action_counts_as_a_consultation():
+    record = {"turns": [{"citizen": "你们这个12345晚上有没有人", "actions": ["action_session_start", "action_handle_inform"],
+                         "bot": ["这个问题我暂时没法给您准确的答复。可以为您登记一个咨询工单，需要登记吗？"]}], "orders": []}
+    assert happened(record) == ["consult"]
