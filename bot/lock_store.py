@@ -49,13 +49,23 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SOCKET_TIMEOUT_S = 10
 
-# KEYS[1] tickets hash, KEYS[2] counter; ARGV[1] expiry (unix s), ARGV[2] key lifetime (ms)
+# KEYS[1] tickets hash, KEYS[2] counter; ARGV[1] now (unix s), ARGV[2] the ticket's lifetime (s).
+# A ticket's lifetime counts from when the ticket before it expires at the latest: a message that
+# waits behind a server that died holding the lock is still there when that lock runs out (with
+# Rasa's own rule, both expire together and the waiting message is dropped with a LockError).
 _ISSUE = """
+local now = tonumber(ARGV[1])
+local base = now
+for _, value in ipairs(redis.call('HVALS', KEYS[1])) do
+  local expires = tonumber(value)
+  if expires ~= nil and expires > base then base = expires end
+end
+local expires = base + tonumber(ARGV[2])
 local number = redis.call('INCR', KEYS[2])
-redis.call('HSET', KEYS[1], number, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-local ttl = redis.call('PTTL', KEYS[2])
-if ttl < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+redis.call('HSET', KEYS[1], number, string.format('%.6f', expires))
+local key_ms = math.floor((expires - now + 60) * 1000)
+if redis.call('PTTL', KEYS[1]) < key_ms then redis.call('PEXPIRE', KEYS[1], key_ms) end
+if redis.call('PTTL', KEYS[2]) < key_ms then redis.call('PEXPIRE', KEYS[2], key_ms) end
 return number
 """
 # KEYS[1] tickets hash; ARGV[1] the finished ticket number. Deletes the queue when it is empty.
@@ -101,10 +111,8 @@ class ConcurrentRedisLockStore(LockStore):
     # -- the LockStore interface
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:
-            expires = time.time() + lock_lifetime
-            key_lifetime_ms = int((lock_lifetime + 60) * 1000)
             number = self._issue(keys=[self._tickets_key(conversation_id), self._counter_key(conversation_id)],
-                                 args=[repr(expires), key_lifetime_ms])
+                                 args=[repr(time.time()), repr(float(lock_lifetime))])
             return int(number)
         except Exception as error:  # the same contract as Rasa's LockStore.issue_ticket
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error

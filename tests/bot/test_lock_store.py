@@ -135,6 +135,23 @@ def test_an_expired_ticket_no_longer_blocks_the_queue():
     store.cleanup(conversation, waiting)
 
 
+def test_a_message_waiting_behind_a_dead_server_outlives_its_lock():
+    """Issued right behind a ticket whose server died: its lifetime counts from when that ticket
+    runs out, so it is served then instead of expiring with it (Rasa's LockError, an empty answer)."""
+    _redis_or_skip()
+    store = ConcurrentRedisLockStore(**REDIS, key_prefix=f"t{uuid.uuid4().hex[:8]}")
+    conversation = f"c{uuid.uuid4().hex}"
+    dead = store.issue_ticket(conversation, 0.3)  # its server died holding the lock
+    waiting = store.issue_ticket(conversation, 0.3)  # the same lifetime, issued at once
+    time.sleep(0.45)  # past the dead ticket's expiry, and past the waiting one's under Rasa's rule
+    store.update_lock(conversation)
+    lock = store.get_lock(conversation)
+    assert lock is not None and [t.number for t in lock.tickets] == [waiting] and not lock.is_locked(waiting)
+    assert dead < waiting
+    store.cleanup(conversation, waiting)
+    assert store.get_lock(conversation) is None
+
+
 def test_built_from_the_endpoint_config_rasa_passes():
     _redis_or_skip()
     from rasa.core.lock_store import LockStore
