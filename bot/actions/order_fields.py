@@ -299,7 +299,15 @@ def parse_occurred_at(text: Any) -> Optional[str]:
     if not text:
         return None
     if _UNKNOWN_TIME.search(text):
-        return UNKNOWN_TIME
+        # "记不清了 上个礼拜的哪一天 上午": not the day, but the week and the time of day are told
+        from bot.screening.times import parse_time  # times imports nothing of this module
+
+        mention = parse_time(text)
+        if mention is None:
+            return UNKNOWN_TIME
+        rest = re.sub(r"^(?:了|啦|咧|哩)?[\s，,。.、]*", "", _UNKNOWN_TIME.split(text, maxsplit=1)[-1]) if (
+            _UNKNOWN_TIME.search(text).start() <= 2) else text
+        return rest.strip()[:100] or mention.words
     return text[:100]
 
 

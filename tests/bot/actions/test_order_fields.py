@@ -222,3 +222,13 @@ def test_after_an_order_a_question_about_its_result_and_a_matter_solved_since():
     assert not f.asks_when_the_result_comes("我们楼道灯坏了好几天了")
     assert f.says_solved_since("哎 不好意思 刚邻居说路灯今天下午已经有人来修好了")
     assert not f.says_solved_since("已经修好了但是又坏了")
+
+
+@pytest.mark.parametrize("text, stored", [
+    ("记不清了 上个礼拜的哪一天 上午", "上个礼拜的哪一天 上午"),
+    ("不记得了 应该是前天", "应该是前天"),
+    ("上个月吧，具体哪天不记得了", "上个月吧，具体哪天不记得了"),
+    ("记不清", "不详"),
+])
+def test_not_remembering_the_day_keeps_the_time_that_is_told(text, stored):
+    assert f.parse_occurred_at(text) == stored
