@@ -284,6 +284,15 @@ def find_self_name(text: str) -> Optional[str]:
 _HAN_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
+# a surname said on its own before the whole name: "额叫 余 余秀英", "我姓王 王有福"
+_STUTTER = re.compile(r"(^|[^\u4e00-\u9fff]|姓)([\u4e00-\u9fff])[\s，,、]+(?=\2[\u4e00-\u9fff])")
+
+
+def _unstutter(text: str) -> str:
+    # after 姓 the surname stays and a comma parts it from the name (LAC reads 姓王王有福 as 王王)
+    return _STUTTER.sub(lambda m: m.group(1) + (m.group(2) + "，" if m.group(1) == "姓" else ""), text)
+
+
 def parse_name_answer(text: str) -> Optional[str]:
     """A name or form of address given in answer to 「怎么称呼您」, else None.
 
@@ -298,6 +307,7 @@ def parse_name_answer(text: str) -> Optional[str]:
         return None
     if _REFUSAL.search(text) or _DIGIT.search(text):
         return None
+    text = _unstutter(text)
     found = find_self_name(text)
     if found:
         return found

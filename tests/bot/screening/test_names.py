@@ -142,3 +142,8 @@ def test_a_surname_told_of_someone_named_before_it_is_not_the_writers():
     assert find_self_name(text) is None
     assert find_self_name("额姓王，叫王有福") == "王有福"
     assert find_self_name("免贵姓李") == "李先生/女士"
+
+
+@pytest.mark.parametrize("answer, name", [("额叫 余 余秀英", "余秀英"), ("我姓王 王有福", "王有福"), ("姓 王", "王先生/女士")])
+def test_a_surname_said_on_its_own_before_the_name(answer, name):
+    assert parse_name_answer(answer) == name
