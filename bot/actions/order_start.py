@@ -16,7 +16,7 @@ from bot.screening.names import signed_name
 from bot.screening.addresses import opening_address
 from bot.screening.districts import find_district
 from bot.screening.times import opening_time, specific_time
-from bot.screening.order_type_words import asks_for_information, named_order_type
+from bot.screening.order_type_words import asks_for_information, complaint_evidence, named_order_type
 from bot.actions.tracker_utils import (events_before_latest_message, first_entity, latest_confidence, latest_intent,
                                       latest_text, reset_order_events)
 
@@ -61,8 +61,10 @@ class ActionStartOrder(Action):
             named, by_intent = named_order_type(text), f.INTENT_TO_ORDER_TYPE.get(intent)
             # "想咨询一下…" opens every kind of request: a stronger type from the intent stays
             tentative = by_intent if named == "咨询" and by_intent else (named or by_intent)
-            if named is None and tentative == "求助" and asks_for_information(text):
+            if named is None and tentative in ("求助", "举报") and asks_for_information(text):
                 tentative = "咨询"  # "问一下…是真的不，啥时候动工": asks to be told, nothing to be done
+            elif named is None and tentative == "求助" and complaint_evidence(text):
+                tentative = "投诉"  # "交了两千多暖气费 屋里才十三四度": a grievance, not only a need
             keep["order_type"] = tentative
             if (tentative and tentative != named and latest_confidence(tracker) < TYPE_FROM_INTENT_CONFIDENCE
                     and not in_email_mode(tracker)):  # a mail asks no type: the best reading stands

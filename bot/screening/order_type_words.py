@@ -68,7 +68,8 @@ def type_change(text: Optional[str], current: Optional[str]) -> Optional[str]:
 _ASK_LEAD = re.compile(r"^(?:你好|您好|喂|请问一下|麻烦问一下)?[，,\s]*(?:请问|问一下|问下|问问|想问(?:一下|下)?|打听(?:一下|下)?|想了解(?:一下)?|咨询(?:一下|下)?)")
 _INFO_QUESTION = re.compile(
     r"啥时候|什么时候|几时|几点(?:开|关|上班|下班|有人)|(?<![这那好前头])几天(?:能|可以|会|给|有|内)|要几天|多少天|多久|多长时间|"
-    r"多少钱|收费标准|要什么|需要什么|要啥材料|需要啥|什么材料|啥材料|手续|流程|"
+    r"多少钱|收费标准|要什么|需要什么|要啥材料|需要啥|什么材料|啥材料|手续|流程|(?:咋|怎么)回事|"
+    r"(?:发|到|批|下来)了没有|(?:发|到)没(?:发|到)|有没有(?:发|到)|"
     r"怎么(?:办理|申请|办|交|缴|领|报|查)|咋(?:办理|申请|办|交|缴|领|报|查)|在哪(?:里|儿)?(?:办|交|缴|领|报|申请)|"
     r"能不能(?:申请|办|报|领|划片|上|打通)|可不可以(?:申请|办|报|领)|能不能给答复|有没有人|是真的(?:吗|不|么|嘛)|是不是真的|是否")
 _ACTION_WANTED = re.compile(
@@ -94,3 +95,17 @@ def asks_for_information(text: Optional[str]) -> bool:
     if named_order_type(text) not in (None, "咨询"):
         return False
     return bool(_INFO_QUESTION.search(text) or (_ASK_LEAD.search(text) and re.search(r"[?？吗么呢]|不$", text)))
+
+
+# 投诉 (第六条): dissatisfaction with what a unit or person did or failed to do to the citizen — paid
+# and not served, pushed back and forth, nobody answering, rude staff, money kept or taken
+_COMPLAINT_EVIDENCE = re.compile(
+    r"交了[^，。！？,.!?]{0,8}费|交过[^，。！？,.!?]{0,6}费|推给|推来推去|踢皮球|不作为|不管不问|爱答不理|吃干饭|"
+    r"态度(?:很|太|极|特别)?(?:差|恶劣|不好)|乱收费|多收|不退|不给退|拖欠|欠(?:了)?[^，。！？,.!?]{0,8}(?:工资|钱|款)|宰人|坑人|"
+    r"(?:电话|打)[^，。！？,.!?]{0,6}没人接|没人接(?:电话)?|一直拖|拖着不")
+
+
+def complaint_evidence(text: Optional[str]) -> bool:
+    """Whether the words tell a grievance against whoever should serve (交了两千多暖气费 屋里才十三四度,
+    物业推给热力公司): a 投诉 more than a 求助 when the citizen names no kind."""
+    return bool(_COMPLAINT_EVIDENCE.search(text or ""))
