@@ -4,7 +4,7 @@ export PYTHONPATH := $(CURDIR)
 # no Rasa usage data leaves the machine (training, runs, tests)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup train run test test-fast lint typecheck bench lock clean help
+.PHONY: setup train run test test-fast lint typecheck api-docs bench lock clean help
 
 help:
 	@echo "make run    install, build, train when needed, start Rasa (5005), actions (5055), gateway (8000), knowledge base (8100)"
@@ -12,6 +12,7 @@ help:
 	@echo "make test-fast  the same, without the tests marked slow (real Rasa server, browsers, mail server)"
 	@echo "make lint   ruff check (pyproject.toml); the channel kit also ruff format --check"
 	@echo "make typecheck  mypy, strict on the channel kit (pyproject.toml)"
+	@echo "make api-docs  the gateway's API reference (docs/api/) from its OpenAPI document"
 	@echo "make bench  benchmarks (bench/), figures go into the README"
 
 setup:
@@ -42,6 +43,10 @@ lint: setup
 
 typecheck: setup
 	.venv/svc/bin/mypy
+
+# docs/api/gateway-openapi.json and docs/api/gateway.md from the app's app.openapi() (tests/gateway/test_api_docs.py)
+api-docs: setup
+	.venv/svc/bin/python scripts/render_api_docs.py
 
 bench: train
 	@scripts/run_bench.sh
