@@ -110,6 +110,41 @@ def test_inbound_types():
         to_inbound({"MsgType": "text"})
 
 
+def test_inbound_through_wechatpys_parser_keeps_every_case():
+    from wechatpy.events import SubscribeScanEvent
+    from wechatpy.messages import LinkMessage
+
+    from channels.wechat.inbound import parse
+
+    # a follow through a QR code with a scene is wechatpy's SubscribeScanEvent: still the welcome, same key
+    fields = _fields(MsgType="event", Event="subscribe", EventKey="qrscene_42", Ticket="t")
+    assert isinstance(parse(fields), SubscribeScanEvent) and fields["Event"] == "subscribe"
+    scan = to_inbound(fields)
+    assert scan.reply == texts.WELCOME and scan.key == "evt:o1:1700000000:subscribe"
+    assert to_inbound(_fields(MsgType="event", Event="subscribe", EventKey="scanbarcode|x")).reply == texts.WELCOME
+    # a link (and any other type the hotline does not read) gets the polite answer
+    link = _fields(MsgType="link", Title="t", Description="d", Url="http://x", MsgId="20")
+    assert isinstance(parse(link), LinkMessage) and to_inbound(link).reply == texts.UNSUPPORTED
+    assert to_inbound(_fields(MsgType="shortvideo", MsgId="21")).reply == texts.UNSUPPORTED
+    assert to_inbound(_fields(MsgType="device_text", MsgId="22")).reply == texts.UNSUPPORTED
+    # events with nothing to say, also unknown or malformed ones (a nested Event is not text)
+    for event in ("VIEW", "SCAN", "LOCATION", "TEMPLATESENDJOBFINISH", "something_new"):
+        quiet = to_inbound(_fields(MsgType="event", Event=event, EventKey="k"))
+        assert (quiet.text, quiet.reply, quiet.unsubscribe) == (None, None, False)
+    nested = to_inbound(_fields(MsgType="event", Event={"a": "b"}))
+    assert (nested.text, nested.reply, nested.key) == (None, None, "evt:o1:1700000000:")
+    # an unknown menu key reaches no one; the type's case does not matter; markup survives as text
+    assert to_inbound(_fields(MsgType="event", Event="click", EventKey="NOPE")).text is None
+    assert to_inbound(_fields(MsgType="TEXT", Content="a<b & c>d ]]>", MsgId="23")).text == "a<b & c>d ]]>"
+    assert to_inbound(_fields(MsgType="text", Content={"#text": "x", "@a": "1"}, MsgId="24")).reply == texts.UNSUPPORTED
+    assert to_inbound(_fields(MsgType="text", Content="   ", MsgId="25")).reply == texts.UNSUPPORTED
+    no_label = to_inbound(_fields(MsgType="location", Location_X="33.8", Location_Y="109.9", MsgId="26"))
+    assert no_label.text == "我的位置是纬度33.8，经度109.9" and no_label.metadata["location"]["label"] == ""
+    img = to_inbound(_fields(MsgType="image", MediaId="m-1", MsgId="27"))
+    assert img.evidence == {"type": "image", "media_id": "m-1", "pic_url": "", "msg_id": "27",
+                            "create_time": "1700000000"}
+
+
 # -- replies
 def test_split_on_sentence_boundaries_within_limit():
     text = "第一句话比较长一些。" * 30 + "最后一句！"
