@@ -106,7 +106,7 @@ def type_of(schema: dict[str, Any] | None) -> str:
     kind = schema.get("type")
     if kind == "array":
         return f"array of {type_of(schema.get('items'))}"
-    if kind == "string" and schema.get("format") == "binary":
+    if kind == "string" and (schema.get("format") == "binary" or "contentMediaType" in schema):
         return "file"
     if kind == "string" and schema.get("format"):
         return f"string ({schema['format']})"
@@ -129,7 +129,10 @@ def rules_of(schema: dict[str, Any]) -> str:
     def collect(s: dict[str, Any]) -> None:
         for key, text in _RULES:
             if key in s:
-                rule = text.format(s[key])
+                value = s[key]
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)  # 104857600, not 104857600.0
+                rule = text.format(value)
                 if rule not in found:
                     found.append(rule)
         for key in ("anyOf", "oneOf", "allOf"):
