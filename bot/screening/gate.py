@@ -54,8 +54,10 @@ _ORDER_CUES = {
     # a rating needs a word of rating: "有个车堵在额屋门口两天了" is a new matter (issue 14's intent)
     "rate_order": re.compile(r"满意|评价|打分|评分|好评|差评|一般般?|还行|凑合|[1-5一二三四五]星|/rate"),
     # "武警支队家属院后面那个厂子" is an address, not a cancellation
-    "stop": re.compile(r"取消|不办|不弄|算了|不要了|不用了|不需要了|退出|结束|不想|不登记|别登记|不提交|别提交|停止|停下|先停|暂停|别问了|拉倒|"
-                       r"先这样|没事了|不说了|不聊了|再见|拜拜|bye|不反映|不投诉|不举报|嫑|甭", re.I),
+    # (不想 / 不说了 / 算了 alone are no stop: "额不想说名字", "名字就不说了", "算了还是举报，然后提交")
+    "stop": re.compile(r"取消|不办|不弄|算了(?![^，。！？,.!?]{0,2}(?:还是|改|换|写|就写|那就))|不要了|不用了|不需要了|退出|结束|"
+                       r"不想(?:登记|办|弄|反映|提交|投诉|举报|说了|聊了|管了|了)|不登记|别登记|不提交|别提交|停止|停下|先停|暂停|别问了|拉倒|"
+                       r"先这样|没事了|(?<!名字)(?<!名字就)(?<!名字也)(?<!姓名)(?<!电话)(?<!电话就)(?<!电话也)(?<!名)不说了|不聊了|再见|拜拜|bye|不反映|不投诉|不举报|嫑|甭", re.I),
 }
 
 # requests that name only a place outside Shangluo go to the provincial platform

@@ -808,3 +808,22 @@ def test_a_fire_put_out_yesterday_is_a_matter_not_an_emergency():
 def test_a_crash_victim_who_does_not_respond_needs_the_ambulance_first():
     text = "城南环路一个骑电动车的被小车撞了，躺在地上头上一直流血，叫也叫不应"
     assert detect_emergency(text).kinds[:2] == (M, T)
+
+
+@pytest.mark.parametrize("text, first", [
+    ("我家老人摔倒了起不来，头上流血", M),
+    ("我被人骗了5万块钱，刚刚转的账", P),
+    ("刚才有人冒充公安让我转账，我已经转了两万，咋办", P),
+    ("有个男的在小区门口打人，打得满脸是血", P),
+])
+def test_emergencies_a_citizen_typed_in_a_free_session(text, first):
+    assert detect_emergency(text).kinds[:1] == (first,)
+
+
+@pytest.mark.parametrize("text", [
+    "去年我妈摔倒了起不来，头上流血，住院花了两万，医保能报多少",
+    "我想举报有人冒充公安打电话骗老年人转账",
+    "小区门口有人打人的事上个月就反映过了",
+])
+def test_the_same_words_about_the_past_or_others_stay_no_emergency(text):
+    assert not detect_emergency(text).is_emergency

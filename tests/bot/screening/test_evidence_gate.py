@@ -304,3 +304,12 @@ def test_asking_to_find_a_named_person_is_refused_as_privacy_whatever_the_classi
 def test_an_anonymity_answer_or_leaving_it_to_the_hotline_is_an_answer_not_small_talk():
     assert decide("实名啊 名字都给你了", "chitchat", [("chitchat", 0.5)], False).intent == "inform"
     assert decide("额也不懂 你看着弄", "chitchat", [("chitchat", 0.5)], False).intent == "inform"
+
+
+def test_declining_a_name_or_changing_ones_mind_is_no_stop():
+    ranking = [("stop", 0.8), ("inform", 0.1)]
+    assert decide("额不想说名字", "stop", ranking, False).intent != "stop"
+    assert decide("名字就不说了", "stop", ranking, False).intent != "stop"
+    assert decide("算了还是举报，然后提交", "stop", ranking, False).intent == "report"
+    assert decide("算了不弄了", "stop", ranking, False).intent == "stop"
+    assert decide("取消", "stop", ranking, False).intent == "stop"
