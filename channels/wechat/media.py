@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 import httpx
+from wechatpy.exceptions import WeChatClientException
 
-from channels.wechat.api import TOKEN_ERRORS, HotlineWeChatClient
+from channels.wechat.api import HotlineWeChatClient
 from channels.wechat.masking import mask
 from channels.wechat.settings import Settings
 from vocabulary.channels import WECHAT
@@ -30,6 +31,10 @@ class MediaUnavailable(Exception):
     pass
 
 
+class _MediaError(WeChatClientException):
+    """media/get answered JSON instead of the media: `with_token` renews a rejected token."""
+
+
 @dataclass
 class Media:
     data: bytes
@@ -38,24 +43,21 @@ class Media:
 
 
 def download_blocking(client: HotlineWeChatClient, media_id: str, max_bytes: int) -> Media:
-    """GET {base}media/get (临时素材); retries once with a fresh token on 40001 and friends."""
+    """GET {base}media/get (临时素材), streamed up to `max_bytes`; a rejected token is
+    renewed once (the client's `with_token`, as for the messages it sends)."""
     if not media_id or len(media_id) > 256:
         raise MediaUnavailable("no usable MediaId")
-    for attempt in range(2):
-        token = client.access_token
-        with client._http.get(client.API_BASE_URL + "media/get",
-                              params={"access_token": token, "media_id": media_id},
-                              timeout=client.timeout, stream=True) as response:
+
+    def get(token: str) -> Media:
+        with client.downloads.get(client.API_BASE_URL + "media/get",
+                                  params={"access_token": token, "media_id": media_id},
+                                  timeout=client.timeout, stream=True) as response:
             content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if response.status_code != 200:
                 raise MediaUnavailable(f"HTTP {response.status_code}")
             if content_type in ("application/json", "text/plain", "text/json"):
                 body = response.json() if response.content else {}
-                code = body.get("errcode")
-                if code in TOKEN_ERRORS and attempt == 0:
-                    client.tokens.invalidate(token)
-                    continue
-                raise MediaUnavailable(f"errcode {code}: {body.get('errmsg')}")
+                raise _MediaError(body.get("errcode"), body.get("errmsg"))
             data = b""
             for chunk in response.iter_content(64 * 1024):
                 data += chunk
@@ -66,7 +68,11 @@ def download_blocking(client: HotlineWeChatClient, media_id: str, max_bytes: int
             if not filename:
                 filename = f"微信图片-{media_id[:16]}.{_EXTENSIONS.get(content_type, 'jpg')}"
             return Media(data, filename, content_type or "application/octet-stream")
-    raise MediaUnavailable("access token rejected twice")
+
+    try:
+        return client.with_token(get)
+    except _MediaError as exc:  # a failure to get a token at all goes to the caller as it is
+        raise MediaUnavailable(f"errcode {exc.errcode}: {exc.errmsg}") from None
 
 
 class MediaKeeper:
