@@ -58,6 +58,7 @@ TOLD_MORE_CHARS = 15
 _SUBMIT_NOW = re.compile(r"(?:快|赶紧|赶快|马上|直接|就|请|麻烦)(?:点)?(?:提交|交上去|报上去|发上去|交了|提交吧)|^提交(?:吧|了|哈)?[。！!]*$|"
                          r"^(?:无误|准确无误|信息无误|内容无误|核对无误|都对|全对)")
 _NOT_NOW = re.compile(r"不|别|先不|等等|等一下|先等|改")
+_ASKS = re.compile(r"[?？]|吗|多久|几天|多长时间|什么时候|啥时候|会不会|能不能|是不是|咋办|怎么办")
 _EXPLICIT_CONFIRM = re.compile(r"确认|提交|没问题|没错|对的|对着哩|就这样")
 _PUNCT_OR_SPACE = re.compile(r"[\s，。！？、,.!?~～…：:；;]+")
 _TOWN_LEVEL = re.compile(r"[镇乡]|街道|街办|办事处|社区|园区|开发区")
@@ -431,6 +432,12 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if len(text) > 200:
             dispatcher.utter_message(response="utter_address_too_long")
             return {"address": None}
+        other = find_other_region(text)
+        if other and district_mention(text) is None:
+            # "其实是在西安市长安区那个分店，不在商洛": the matter is outside the city after all (第二十三条)
+            dispatcher.utter_message(text=cross_region_reply(other))
+            dispatcher.utter_message(response="utter_district_if_in_shangluo")
+            return {"address": None, "district": None}
         if _times_asked(tracker, "address") < 2 and not names_a_place(text):
             # "别说是我举报的", "这些司机太瞎咧": more of the matter, not where it is; kept, and asked again
             kept: Dict[str, Any] = {"address": None}
@@ -511,7 +518,14 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"contact_name": None}
         name = _name_from_answer(value)
         if name:
-            return {"contact_name": name}
+            # "我叫刘芳芳，手机15991401234，不用回复了": the number and the reply wish are answers too
+            told = f.clean(value)
+            extra: Dict[str, Any] = _details_in_passing(tracker, told, phone=True)
+            extra.pop("district", None)
+            wish = f.parse_reply_wish(told) if len(told) > len(name) + 6 else None
+            if wish is not None and tracker.get_slot("reply_required") is None:
+                extra["reply_required"] = wish
+            return {"contact_name": name, **extra}
         text = f.clean(value)
         phone = normalize_phone(text) or find_phone(text)
         if phone and not tracker.get_slot("contact_phone"):
@@ -603,6 +617,15 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
         if named:
             dispatcher.utter_message(response="utter_field_again")
             return {"order_confirmed": None, **{slot: None for slot in named}}
+        if _ASKS.search(text) and not _EXPLICIT_CONFIRM.search(text):
+            # "这个一般几天能处理好？" at the summary is a question, not a yes (处理好 holds a 好)
+            order_type = tracker.get_slot("order_type") or f.DEFAULT_ORDER_TYPE
+            if f.asks_when_the_result_comes(text):
+                dispatcher.utter_message(response="utter_deadline_before_confirm", order_type=order_type,
+                                         days=f.deadline_days(order_type))
+            else:
+                dispatcher.utter_message(response="utter_question_before_confirm")
+            return {"order_confirmed": None}
         if f.parse_yes_no(text) is True and (latest_intent(tracker) != "deny" or _EXPLICIT_CONFIRM.search(text)):
             return {"order_confirmed": True}  # "queren，确认": the word wins over a classifier's deny
         if _SUBMIT_NOW.search(text) and not _NOT_NOW.search(text):

@@ -423,6 +423,8 @@ _RELATIVE_AFTER = re.compile(r"^" + _STAY + r"的" + _RELATIVE)
 
 
 # "你们山阳这边能给额要回来不": the citizen addresses the hotline of that place; the matter may be elsewhere
+# "…西安市长安区那个分店，不在商洛": a served place denied is not where the matter is
+_NEGATED_BEFORE = re.compile(r"(?:不在|不是|不属于|并非|没在|不归)$")
 # the hotline named by its city ("我能在咱商洛12345反映不"): whom the citizen writes to, not where
 _HOTLINE_AFTER = re.compile(r"^(?:市)?(?:的)?(?:12345|一二三四五|热线|政务服务|便民热线|市民热线)")
 _ADDRESSEE_BEFORE = re.compile(r"(?:你们|您们|你|您)$")
@@ -472,6 +474,7 @@ def other_region_mention(text: str) -> Optional[PlaceMention]:
             or (_BACK_BEFORE.search(cleaned[max(0, start - 6):start]) and _BACK_AFTER.search(cleaned[end:end + 2]))
             or (_SELF_WAITING_BEFORE.search(cleaned[max(0, start - 10):start]) and _WAITING_AFTER.search(cleaned[end:end + 4]))
             or _HOTLINE_AFTER.search(cleaned[end:end + 8])
+            or _NEGATED_BEFORE.search(cleaned[max(0, start - 3):start])
         ):
             return None  # a served or local place that is not only where someone comes from
     for chain in chains:

@@ -288,6 +288,9 @@ _HAN_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
 _STUTTER = re.compile(r"(^|[^\u4e00-\u9fff]|姓)([\u4e00-\u9fff])[\s，,、]+(?=\2[\u4e00-\u9fff])")
 
 
+_NUMBER_PART = re.compile(r"(?:手机号?码?|电话号?码?|号码|联系方式|tel)?[:：\s]*(?:\+?86)?[\d][\d\s\-－]{5,}\d", re.I)
+
+
 def _unstutter(text: str) -> str:
     # after 姓 the surname stays and a comma parts it from the name (LAC reads 姓王王有福 as 王王)
     return _STUTTER.sub(lambda m: m.group(1) + (m.group(2) + "，" if m.group(1) == "姓" else ""), text)
@@ -305,6 +308,8 @@ def parse_name_answer(text: str) -> Optional[str]:
     """
     if not text or not isinstance(text, str):
         return None
+    # "我叫刘芳芳，手机15991401234，不用回复了": the number is another answer, not part of the name
+    text = _NUMBER_PART.sub("，", text)
     if _REFUSAL.search(text) or _DIGIT.search(text):
         return None
     text = _unstutter(text)

@@ -303,3 +303,31 @@ async def test_not_knowing_the_address_twice_takes_the_place_the_matter_names(do
     slots = {"order_type": "求助", "district": "洛南县", "requested_slot": "address", "description": told}
     tracker_events = await run_form(domain, dispatcher, text="不知道", slots=slots, new_slots={"address": "不知道"})
     assert tracker_events.get("address") is None  # asked once more first
+
+
+async def test_a_question_at_the_summary_is_answered_not_taken_for_a_yes(domain, dispatcher):
+    slots = {**_complete_slots(), "requested_slot": "order_confirmed"}
+    events = await run_form(domain, dispatcher, text="这个一般几天能处理好？", intent="affirm", slots=slots,
+                            new_slots={"order_confirmed": "这个一般几天能处理好？"})
+    assert events["order_confirmed"] is None
+    assert "工作日内办结" in texts(dispatcher)
+    events = await run_form(domain, dispatcher, text="好，确认", intent="affirm", slots=slots,
+                            new_slots={"order_confirmed": "好，确认"})
+    assert events["order_confirmed"] is True
+
+
+async def test_a_place_outside_the_city_told_at_the_address_question_is_referred(domain, dispatcher):
+    slots = {"order_type": "投诉", "district": "商州区", "requested_slot": "address", "description": "投诉一家饭馆卫生差"}
+    text = "其实是在西安市长安区那个分店，不在商洛"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"address": text})
+    assert events["address"] is None and events["district"] is None
+    assert "陕西省" in texts(dispatcher) or "省" in texts(dispatcher)
+
+
+async def test_a_name_told_with_the_phone_and_the_reply_wish_takes_all_three(domain, dispatcher):
+    slots = {"order_type": "投诉", "district": "商州区", "address": "北新街", "occurred_at": "昨天", "anonymous": False,
+             "description": "楼下烧烤摊天天吵到两点", "requested_slot": "contact_name"}
+    text = "我叫刘芳芳，手机15991401234，不用回复了"
+    events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"contact_name": text})
+    assert events["contact_name"] == "刘芳芳"
+    assert events.get("contact_phone") == "15991401234"
