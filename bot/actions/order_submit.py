@@ -40,7 +40,9 @@ def confirmation_text(order: Dict[str, Any], evidence: str = "") -> str:
         f"已为您提交工单，工单编号：{order['order_no']}。{attached}"
         f"按规定，{order_type}类工单在{days}个工作日内办结，最迟{format_due(order.get('due_at'))}前办结。"
     )
-    if order.get("reply_required"):
+    if order.get("reply_required") and order.get("anonymous"):
+        text += "办理结果由热线回复您，您的姓名和电话不会提供给承办单位。"  # what the anonymity question promised
+    elif order.get("reply_required"):
         text += "办理后承办单位会联系您回复结果。"
     return text + "想了解进度可以随时发“查询工单”。"
 

@@ -44,7 +44,9 @@ OOS_PREFIX = "oos_"
 
 # intents about the citizen's own orders: they need a word about an order
 _ORDER_CUES = {
-    "order_status": re.compile(r"工单|单子|进度|进展|查询|查一下|查查|办得|办理|办了没|结果|回复|回音|答复|怎么样了|咋样了|"
+    # (查一下 one's own 社保/公积金 record is a consultation, not an order: "帮我查一下我自己的社保缴了几年了")
+    "order_status": re.compile(r"工单|单子|进度|进展|(?:查询|查一下|查查)(?![^，。！？,.!?]{0,10}(?:社保|医保|公积金|养老|缴费|缴了|记录|余额|违章|快递|成绩|账户))|"
+                               r"办得|办理|办了没|结果|回复|回音|答复|怎么样了|咋样了|"
                                r"处理|受理|编号|反映的|投诉的|举报的|报的事|提交的|SL\d", re.I),
     # "文化节取消了，门票在哪退" is no withdrawal: 取消 needs the order beside it, or a short message
     "withdraw_order": re.compile(r"撤|不办了|不用办|不用处理|不需要处理|不用管了|"

@@ -232,3 +232,11 @@ def test_after_an_order_a_question_about_its_result_and_a_matter_solved_since():
 ])
 def test_not_remembering_the_day_keeps_the_time_that_is_told(text, stored):
     assert f.parse_occurred_at(text) == stored
+
+
+def test_an_anonymous_order_is_answered_by_the_hotline_as_promised():
+    from bot.actions.order_submit import confirmation_text
+
+    order = {"order_no": "SL20261205000001", "type": "举报", "due_at": "2026-12-11", "reply_required": True, "anonymous": True}
+    assert "由热线回复您" in confirmation_text(order) and "承办单位会联系您" not in confirmation_text(order)
+    assert "承办单位会联系您" in confirmation_text({**order, "anonymous": False})

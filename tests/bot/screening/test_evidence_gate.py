@@ -313,3 +313,9 @@ def test_declining_a_name_or_changing_ones_mind_is_no_stop():
     assert decide("算了还是举报，然后提交", "stop", ranking, False).intent == "report"
     assert decide("算了不弄了", "stop", ranking, False).intent == "stop"
     assert decide("取消", "stop", ranking, False).intent == "stop"
+
+
+def test_looking_up_ones_own_records_is_no_order_status():
+    ranking = [("order_status", 0.8), ("consult", 0.15)]
+    assert decide("帮我查一下我自己的社保缴了几年了", "order_status", ranking, False).intent == "consult"
+    assert decide("帮我查一下我上周反映的路灯的事", "order_status", ranking, False).intent == "order_status"
