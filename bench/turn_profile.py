@@ -353,6 +353,16 @@ def main() -> None:
     write_report(args.out, report)
 
 
+def git_state() -> Dict[str, Any]:
+    """The commit, and the files changed in the working tree that the processes run (bot/, channels/)."""
+    import subprocess
+
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "bot", "channels", "gateway").splitlines()]
+    return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_in_bot_channels_gateway": dirty}
+
+
 def response_schema_check(reps: int = 20) -> Dict[str, Any]:
     """RemoteAction._validate_action_result calls jsonschema.validate(), which checks the schema itself
     on every call; the same answer checked by a validator built once, for comparison."""
@@ -399,6 +409,8 @@ async def run(args, model: Path, endpoints_path: Path) -> Dict[str, Any]:
     summary = summarise(conversations)
     return {
         "command": COMMAND,
+        "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        "git": git_state(),
         "machine": machine(),
         "cores": os.cpu_count(),
         "setup": {"tracker_store": type(store).__name__, "lock_store": type(agent.lock_store).__name__,
