@@ -17,7 +17,7 @@ OFFER_BUTTONS = [{"title": "需要登记", "payload": "/affirm"}, {"title": "解
 MAX_SUGGESTIONS = 3
 
 
-def _with_entries_shown(question: str, hits: List[kb_client.KBHit]) -> str:
+def _with_entries_shown(question: str, hits: List[kb_client.KBHit], answered: bool = True) -> str:
     """The question of a later 咨询 order, with the knowledge-base entries already shown as
     readable titles (their standard questions; internal ids mean nothing to the department)."""
     titles: List[str] = []
@@ -26,7 +26,8 @@ def _with_entries_shown(question: str, hits: List[kb_client.KBHit]) -> str:
         if title not in titles:
             titles.append(title)
     shown = "；".join(titles)
-    text = f"{question}\n（已向市民提供的知识库答复：{shown}）" if shown else question
+    note = "已向市民提供的知识库答复" if answered else "已向市民提示的知识库条目（未选）"
+    text = f"{question}\n（{note}：{shown}）" if shown else question
     return text[: f.MAX_DESCRIPTION_CHARS]
 
 
@@ -89,7 +90,7 @@ class ActionAnswerConsult(Action):
                 buttons=[OFFER_BUTTONS[0], {"title": "不用了", "payload": "/deny"}],
             )
             return [SlotSet("pending_offer", "consult_order"),
-                    SlotSet("consult_question", _with_entries_shown(question, candidates))]
+                    SlotSet("consult_question", _with_entries_shown(question, candidates, answered=False))]
 
         dispatcher.utter_message(
             response="utter_consult_no_answer", days=days,

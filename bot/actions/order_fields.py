@@ -108,6 +108,16 @@ _TRIGGER_PHRASES = re.compile(
 )
 
 
+# the note a 咨询 order's description carries of the knowledge-base entries shown (bot/actions/consult.py)
+_KB_NOTE = re.compile(r"\n（已向市民(?:提供|提示)的知识库.*$", re.S)
+
+
+def citizens_words(text: Any) -> str:
+    """The description without the knowledge-base note: what the citizen typed, to read places
+    and times from (the note's department names are no address, its titles no time)."""
+    return _KB_NOTE.sub("", clean(text))
+
+
 def clean(text: Any) -> str:
     """Text without surrounding white space and control characters."""
     if text is None:

@@ -415,7 +415,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return _taken_elsewhere(dispatcher, elsewhere, "address")
         if f.says_no_place(text) and not _PLACE_WORD.search(text):
             if tracker.get_slot("order_type") in f.CITYWIDE_ALLOWED or _times_asked(tracker, "address") >= 2:
-                told = place_in_matter(f.clean(tracker.get_slot("description")))
+                told = place_in_matter(f.citizens_words(tracker.get_slot("description")))
                 # "不知道" but the matter names where (从加油站到中学那段, 柞水县政务服务中心): that place
                 return {"address": told or f.NO_PLACE}
             dispatcher.utter_message(response="utter_address_roughly")
@@ -461,7 +461,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return _taken_elsewhere(dispatcher, elsewhere, "occurred_at")
         answer = f.parse_occurred_at(text) or f.UNKNOWN_TIME
         if answer == f.UNKNOWN_TIME and tracker.get_slot(REQUESTED_SLOT) == "occurred_at":
-            rough = specific_time(f.clean(tracker.get_slot("description")))
+            rough = specific_time(f.citizens_words(tracker.get_slot("description")))
             if rough is not None:
                 return {"occurred_at": rough.words}  # "记不清了": the rough time the matter was told with
         if answer == f.UNKNOWN_TIME or tracker.get_slot(REQUESTED_SLOT) != "occurred_at":
@@ -475,7 +475,7 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             return {"occurred_at": None}
         if mention is None and not first_answer and (f.parse_yes_no(text) is not None or len(_PUNCT_OR_SPACE.sub("", text)) <= 2):
             # "要", "嗯" a second time: no time to store; the rough one told before, or 不详
-            rough = specific_time(f.clean(tracker.get_slot("description")))
+            rough = specific_time(f.citizens_words(tracker.get_slot("description")))
             return {"occurred_at": rough.words if rough is not None else f.UNKNOWN_TIME}
         if mention is not None and mention.in_future and first_answer:
             dispatcher.utter_message(response="utter_time_in_future", words=mention.words)
@@ -673,7 +673,7 @@ class ActionAskOccurredAt(Action):
         return "action_ask_occurred_at"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        description = f.clean(tracker.get_slot("description"))
+        description = f.citizens_words(tracker.get_slot("description"))
         rough = specific_time(description) if description and not in_email_mode(tracker) else None
         if rough is not None and is_coarse(description, rough):
             dispatcher.utter_message(response="utter_ask_occurred_at_rough", rough_time=rough.words)

@@ -240,3 +240,9 @@ def test_an_anonymous_order_is_answered_by_the_hotline_as_promised():
     order = {"order_no": "SL20261205000001", "type": "举报", "due_at": "2026-12-11", "reply_required": True, "anonymous": True}
     assert "由热线回复您" in confirmation_text(order) and "承办单位会联系您" not in confirmation_text(order)
     assert "承办单位会联系您" in confirmation_text({**order, "anonymous": False})
+
+
+def test_the_knowledge_base_note_is_not_read_for_places_or_times():
+    told = "灵活就业社保咋交\n（已向市民提示的知识库条目（未选）：“灵活就业人员每年怎么交社保”（商洛市人力资源和社会保障局））"
+    assert f.citizens_words(told) == "灵活就业社保咋交"
+    assert f.citizens_words("路灯坏了") == "路灯坏了"
