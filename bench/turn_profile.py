@@ -1,19 +1,22 @@
 """Where one turn's time goes: the Rasa agent loaded in-process (same model, same endpoints
 as scripts/run_rasa.sh renders with REDIS_URL: Redis tracker store, bot.lock_store's Redis lock
 store, the SQL event broker on PostgreSQL), the real action server and gateway (PostgreSQL) as
-subprocesses, and a realistic order conversation played N times. Every turn is split into:
+subprocesses, and a realistic order conversation played N times.
 
-  lock            agent.handle_message minus processor.handle_message (lock store acquire/release)
-  retrieve        tracker store retrieve at the start of the turn (Redis GET + deserialise)
-  nlu             processor._parse_message_with_graph; nlu/node:<name> per graph node (component)
+Spans (paths like save/stream_events/publish; in the report per turn and per call):
+  log_message     the user message: retrieve (Redis GET + deserialise) and nlu
+                  (processor._parse_message_with_graph; nlu/node:<name> per graph node = component)
   predict         processor._predict_next_with_tracker (one per predicted action), per policy node
-  action:<name>   action-server round trips (EndpointConfig.request), per action name
-  tracker_to_json / response_schema   the tracker serialised for each action call, and the action
-                  server's answer checked against Rasa's JSON schema (RemoteAction, in the Rasa process)
-  form.<method>   Rasa's FormAction (in the Rasa process) around its validate/ask calls
-  save            tracker store save: save/stream_events (retrieve for the diff + publish to the
-                  event broker), save/redis_get, save/deserialise, save/serialise, save/redis_set
-  other           the rest (Rasa running its own actions, tracker updates, the output channel)
+  run_action:<n>  processor._run_action; inside: form.<method> (Rasa's FormAction),
+                  tracker_to_json (the tracker for the action server), action:<name> (the round trip,
+                  EndpointConfig.request), response_schema (the answer checked by jsonschema.validate)
+  save            tracker store save: stream_events (retrieve for the diff, publish to the event
+                  broker per event), redis_get, deserialise, serialise, redis_set
+
+Buckets, a partition of the turn (each span's own time, minus its children, goes to one):
+  lock (agent.handle_message minus processor.handle_message), tracker_retrieve, nlu, policy,
+  action_server, action_payload, action_response_schema, rasa_actions, tracker_save, event_broker,
+  other (processor.handle_message outside every span).
 
 The turn is entered as the REST channel does (channels.guard.citizen_message, input channel
 "rest"), without the HTTP layer.
