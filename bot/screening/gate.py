@@ -177,6 +177,9 @@ def decide(
             if evidence.abuse_count(text) >= 2 and _best_other(ranking, text) in _WEAK + (INFORM,):
                 return Decision(intent, "")  # insults, and the classifier reads no request beside them
             return _settled(text, _best_other(ranking, text), "abuse with a matter, or no insult", ranking)
+        if oos_class == "petition" and _OFFICE_ASKED.search(text):
+            # "信访局在哪上班": where or when the office is, a consultation, not a matter in petition
+            return Decision("consult", "asks where or when the petition office works")
         if evidence.has_cue(text, oos_class):
             return Decision(intent, "")
         cued = [name for name in evidence.cued_classes(text) if name != "abuse"]
@@ -258,6 +261,9 @@ def decide(
     return Decision(intent, "")
 
 
+_OFFICE_ASKED = re.compile(r"信访(?:局|办|部门|接待(?:中心|室)?|大厅)[^，。！？,.!?]{0,6}(?:在哪|在哪里|在哪儿|地址|电话|几点|上班|办公时间|怎么走|咋走)")
+# "北新街检察院门口公交站": an address answer (street, gate, stop …), however the classifier reads it
+_PLACE_ANSWER = re.compile(r"[街路巷村镇]|小区|门口|对面|旁边|隔壁|车站|公交站|[0-9一二三四五六七八九十]+(?:号|组|栋|单元)")
 _ANONYMITY_WORDS = re.compile(r"实名|匿名|不匿名")  # "实名啊 名字都给你了": the anonymity answer
 _REPLY_WORDS = re.compile(r"回复|回一下|回个话|回个信|回我|答复|不用回|要回|别回|必须回|打电话|回电话|通知我|告诉我")
 # a word for a person to talk to: asking for one stands even among insults
@@ -268,7 +274,8 @@ def _has_detail(text: str) -> bool:
     """An order type, a time, a district, a phone number, a name ("办公室主任 雷娜") or the
     wish for a reply ("回一下嘛") in the words."""
     return bool(named_order_type(text) or find_district(text) or find_phone(text) or parse_time(text)
-                or parse_name_answer(text) or _REPLY_WORDS.search(text) or _ANONYMITY_WORDS.search(text))
+                or parse_name_answer(text) or _REPLY_WORDS.search(text) or _ANONYMITY_WORDS.search(text)
+                or _PLACE_ANSWER.search(text))
 
 
 def reranked(ranking: List[dict], new_intent: str, confidence: Optional[float]) -> List[dict]:

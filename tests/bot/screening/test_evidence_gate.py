@@ -319,3 +319,9 @@ def test_looking_up_ones_own_records_is_no_order_status():
     ranking = [("order_status", 0.8), ("consult", 0.15)]
     assert decide("帮我查一下我自己的社保缴了几年了", "order_status", ranking, False).intent == "consult"
     assert decide("帮我查一下我上周反映的路灯的事", "order_status", ranking, False).intent == "order_status"
+
+
+def test_an_address_answer_read_as_small_talk_and_the_petition_offices_hours():
+    assert decide("北新街检察院门口公交站", "chitchat", [("chitchat", 0.5)], False).intent == "inform"
+    assert decide("我要去市里信访，信访局在哪上班", "oos_petition", [("oos_petition", 0.9)], False).intent == "consult"
+    assert decide("我的事已经信访了，你们再给处理一下", "oos_petition", [("oos_petition", 0.9)], False).intent == "oos_petition"
