@@ -189,6 +189,7 @@ def endpoints_file(tmp: Path, action_url: str, redis_prefix: str, events_url: st
 async def play(agent, spans: Spans) -> List[Dict[str, Any]]:
     """One conversation; per turn: text, total ms, handle ms and the spans."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
     from channels.guard import citizen_message
 
     sender = processes.rest_sender("turnprof")
