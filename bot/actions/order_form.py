@@ -59,6 +59,8 @@ _SUBMIT_NOW = re.compile(r"(?:快|赶紧|赶快|马上|直接|就|请|麻烦)(?:
                          r"^(?:无误|准确无误|信息无误|内容无误|核对无误|都对|全对)")
 _NOT_NOW = re.compile(r"不|别|先不|等等|等一下|先等|改")
 _ASKS = re.compile(r"[?？]|吗|多久|几天|多长时间|什么时候|啥时候|会不会|能不能|是不是|咋办|怎么办")
+_CITY_OR_PROVINCE = re.compile(r"[省市]")
+_NOT_SHANGLUO = re.compile(r"不在商洛|不是商洛|不属于商洛|不在咱们?这|外地的|外省的")
 _EXPLICIT_CONFIRM = re.compile(r"确认|提交|没问题|没错|对的|对着哩|就这样")
 _PUNCT_OR_SPACE = re.compile(r"[\s，。！？、,.!?~～…：:；;]+")
 _TOWN_LEVEL = re.compile(r"[镇乡]|街道|街办|办事处|社区|园区|开发区")
@@ -433,7 +435,8 @@ class ValidateOrderForm(EmailFormMixin, FormValidationAction):
             dispatcher.utter_message(response="utter_address_too_long")
             return {"address": None}
         other = find_other_region(text)
-        if other and district_mention(text) is None:
+        if other and district_mention(text) is None and (_CITY_OR_PROVINCE.search(other) or _NOT_SHANGLUO.search(text)):
+            # (a bare county-level name inside an address is no such evidence: 金水湾小区 is not 郑州市金水区)
             # "其实是在西安市长安区那个分店，不在商洛": the matter is outside the city after all (第二十三条)
             dispatcher.utter_message(text=cross_region_reply(other))
             dispatcher.utter_message(response="utter_district_if_in_shangluo")

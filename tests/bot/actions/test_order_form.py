@@ -331,3 +331,10 @@ async def test_a_name_told_with_the_phone_and_the_reply_wish_takes_all_three(dom
     events = await run_form(domain, dispatcher, text=text, slots=slots, new_slots={"contact_name": text})
     assert events["contact_name"] == "刘芳芳"
     assert events.get("contact_phone") == "15991401234"
+
+
+async def test_an_estate_named_like_a_county_elsewhere_is_no_referral(domain, dispatcher):
+    slots = {"order_type": "投诉", "district": "商州区", "requested_slot": "address", "description": "电梯坏了一个多礼拜了"}
+    events = await run_form(domain, dispatcher, text="商鞅大道 金水湾小区 5号楼", slots=slots,
+                            new_slots={"address": "商鞅大道 金水湾小区 5号楼"})
+    assert "金水湾小区" in events["address"] and events.get("district", "商州区") == "商州区"
