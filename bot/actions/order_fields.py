@@ -315,8 +315,9 @@ def parse_occurred_at(text: Any) -> Optional[str]:
         mention = parse_time(text)
         if mention is None:
             return UNKNOWN_TIME
-        rest = re.sub(r"^(?:了|啦|咧|哩)?[\s，,。.、]*", "", _UNKNOWN_TIME.split(text, maxsplit=1)[-1]) if (
-            _UNKNOWN_TIME.search(text).start() <= 2) else text
+        unknown = _UNKNOWN_TIME.search(text)
+        # "记不清了 …": what follows the opening 记不清; a 记不清 later in the answer stays in it
+        rest = re.sub(r"^(?:了|啦|咧|哩)?[\s，,。.、]*", "", text[unknown.end():]) if unknown.start() <= 2 else text
         return rest.strip()[:100] or mention.words
     return text[:100]
 
