@@ -122,6 +122,10 @@ class Stack:
                 proc.stop()
         if self.mail is not None:
             self.mail.stop()
+        self._release_shared()
+
+    def _release_shared(self) -> None:
+        """What every stack holds besides its processes: the two databases and the fake WeChat API."""
         processes.drop_pg_database(self.database_url)
         processes.drop_pg_database(self.events_url)
         self.wechat_api.close()

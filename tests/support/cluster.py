@@ -180,9 +180,7 @@ class ScaledStack(Stack):
                 proc.stop()
         if self.edge is not None:
             self.edge.stop()
-        processes.drop_pg_database(self.database_url)
-        processes.drop_pg_database(self.events_url)
-        self.wechat_api.close()
+        self._release_shared()
         shutil.rmtree(self.model_dir, ignore_errors=True)
 
 
